@@ -1,0 +1,1 @@
+"""schoolkit: the infrastructure every school service shares (no domain rules live here)."""

@@ -1,0 +1,55 @@
+"""Per-call context (request id, trace parent, calling principal) carried in contextvars."""
+
+from __future__ import annotations
+
+import contextvars
+import secrets
+import uuid
+from dataclasses import dataclass, field
+
+request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
+traceparent_var: contextvars.ContextVar[str | None] = contextvars.ContextVar("traceparent", default=None)
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who is calling a service, as vouched for by a verified internal token."""
+
+    subject: str
+    school_id: str
+    roles: tuple[str, ...] = ()
+    permissions: frozenset[str] = field(default_factory=frozenset)
+    username: str = ""
+    full_name: str = ""
+
+    @property
+    def is_service(self) -> bool:
+        return self.subject.startswith("svc:")
+
+    def has(self, permission: str) -> bool:
+        return permission in self.permissions
+
+
+caller_var: contextvars.ContextVar[Caller | None] = contextvars.ContextVar("caller", default=None)
+
+
+def new_request_id() -> str:
+    return uuid.uuid4().hex
+
+
+def current_request_id() -> str:
+    rid = request_id_var.get()
+    return rid if rid else new_request_id()
+
+
+def new_traceparent() -> str:
+    """A fresh W3C trace context header (version 00, sampled)."""
+    return f"00-{secrets.token_hex(16)}-{secrets.token_hex(8)}-01"
+
+
+def child_traceparent(parent: str | None) -> str:
+    """Keep the trace id of ``parent`` and start a new span id; start a new trace if invalid."""
+    parts = (parent or "").split("-")
+    if len(parts) == 4 and len(parts[1]) == 32 and len(parts[2]) == 16:
+        return f"00-{parts[1]}-{secrets.token_hex(8)}-{parts[3]}"
+    return new_traceparent()

@@ -1,0 +1,1 @@
+"""The event bus: CloudEvents on Kafka, transactional outbox and relay, idempotent consumers."""
