@@ -72,7 +72,7 @@ def abort_with(context: grpc.ServicerContext, err: ServiceError) -> None:
 
 def field_violations(exc: grpc.RpcError) -> dict[str, str]:
     """Read the BadRequest field violations of a failed call (empty when there are none)."""
-    status = rpc_status.from_call(exc)  # type: ignore[arg-type]
+    status = rpc_status.from_call(exc)
     out: dict[str, str] = {}
     if status is None:
         return out

@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent import futures
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
@@ -87,8 +87,10 @@ def _bind(handler: grpc.RpcMethodHandler, method: str, caller: Caller, rid: str,
             except Exception as exc:
                 # abort() raises to unwind the handler; anything else is a bug: log it, answer INTERNAL
                 # without the stack trace (nothing internal leaves the service).
-                if isinstance(exc, grpc.RpcError) or context.code() not in (None, grpc.StatusCode.OK):
-                    code = (context.code() or grpc.StatusCode.UNKNOWN).name
+                # ServicerContext.code() exists at run time (grpcio ≥1.38) but not in the type stubs.
+                aborted = cast(Any, context).code()
+                if isinstance(exc, grpc.RpcError) or aborted not in (None, grpc.StatusCode.OK):
+                    code = (aborted or grpc.StatusCode.UNKNOWN).name
                     raise
                 code = "INTERNAL"
                 log.exception("grpc.handler_failed", method=method)
@@ -103,9 +105,13 @@ def _bind(handler: grpc.RpcMethodHandler, method: str, caller: Caller, rid: str,
         return run
 
     if handler.unary_unary:
-        return handler._replace(unary_unary=wrap(handler.unary_unary))
+        return grpc.unary_unary_rpc_method_handler(
+            wrap(handler.unary_unary), handler.request_deserializer, handler.response_serializer
+        )
     if handler.unary_stream:
-        return handler._replace(unary_stream=wrap(handler.unary_stream))
+        return grpc.unary_stream_rpc_method_handler(
+            wrap(handler.unary_stream), handler.request_deserializer, handler.response_serializer
+        )
     # Streaming requests are not used by the platform; refuse rather than run unchecked.
     return _deny(grpc.StatusCode.UNIMPLEMENTED, "streaming requests are not supported")
 

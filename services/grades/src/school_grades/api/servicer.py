@@ -1,0 +1,52 @@
+"""GradesService servicer: checks the permission, scopes to the caller's school, maps messages."""
+
+from __future__ import annotations
+
+import grpc
+from google.protobuf.timestamp_pb2 import Timestamp
+from school.grades.v1 import grades_pb2, grades_pb2_grpc
+from schoolkit.grpc_errors import InvalidInput
+from schoolkit.grpc_server import current_caller, require
+
+from school_grades.api import permissions as perm
+from school_grades.app.queries import RosterQueries
+from school_grades.domain.errors import DomainError
+from school_grades.domain.roster import RosterEntry
+
+SERVICE_NAME = grades_pb2.DESCRIPTOR.services_by_name["GradesService"].full_name
+
+
+def entry_message(entry: RosterEntry) -> grades_pb2.RosterEntry:
+    updated = Timestamp()
+    updated.FromDatetime(entry.updated_at)
+    return grades_pb2.RosterEntry(
+        student_id=entry.student_id,
+        student_code=entry.student_code,
+        full_name=entry.full_name,
+        date_of_birth=entry.date_of_birth.isoformat(),
+        class_id=entry.class_id or "",
+        class_name=entry.class_name or "",
+        updated_at=updated,
+    )
+
+
+class GradesServicer(grades_pb2_grpc.GradesServiceServicer):
+    def __init__(self, queries: RosterQueries) -> None:
+        self._queries = queries
+
+    def register(self, server: grpc.Server) -> str:
+        grades_pb2_grpc.add_GradesServiceServicer_to_server(self, server)
+        return SERVICE_NAME
+
+    def ListRoster(
+        self, request: grades_pb2.ListRosterRequest, context: grpc.ServicerContext
+    ) -> grades_pb2.ListRosterResponse:
+        require(perm.ROSTER_READ)
+        school_id = current_caller().school_id
+        try:
+            page = self._queries.list_roster(school_id, request.class_id, request.page_size, request.page_token)
+        except DomainError as err:  # the only refusals here are bad request fields
+            raise InvalidInput(err.message, err.fields) from None
+        return grades_pb2.ListRosterResponse(
+            entries=[entry_message(e) for e in page.items], next_page_token=page.next_token
+        )

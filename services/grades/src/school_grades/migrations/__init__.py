@@ -1,0 +1,1 @@
+"""Alembic migrations of the grades database (shipped inside the package, run by ``migrate``)."""

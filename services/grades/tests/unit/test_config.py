@@ -1,0 +1,27 @@
+"""Grades settings: defaults and fail-fast validation."""
+
+from __future__ import annotations
+
+import pytest
+from school_grades.config import load_settings
+from school_grades.events.inbound import sequence_of
+from schoolkit.config import ConfigError
+from schoolkit.events.cloudevents import CloudEvent
+
+
+def test_defaults() -> None:
+    s = load_settings({})
+    assert s.database_url == "sqlite:///var/grades/grades.db"
+    assert s.grpc_bind == "127.0.0.1:50053"
+    assert s.kafka_max_poll_interval_ms == 300_000
+
+
+def test_every_problem_is_listed() -> None:
+    with pytest.raises(ConfigError) as info:
+        load_settings({"KAFKA_MAX_POLL_INTERVAL_MS": "10", "GRPC_BIND": "nowhere"})
+    assert set(info.value.problems) == {"KAFKA_MAX_POLL_INTERVAL_MS", "GRPC_BIND"}
+
+
+@pytest.mark.parametrize(("ext", "seq"), [({"sequence": "42"}, 42), ({}, None), ({"sequence": "x"}, None)])
+def test_sequence_extension(ext: dict[str, str], seq: int | None) -> None:
+    assert sequence_of(CloudEvent(id="e", source="/s", type="t", data=b"", extensions=ext)) == seq

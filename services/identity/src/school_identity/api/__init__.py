@@ -1,0 +1,1 @@
+"""Identity's gRPC API: the IdentityService servicer."""

@@ -1,0 +1,1 @@
+"""Identity's domain: roles and permissions, session policy, usernames; pure Python only."""

@@ -1,0 +1,1 @@
+"""Identity's events: outbound mappers from domain events to protobuf messages (it consumes none)."""

@@ -1,0 +1,1 @@
+"""Identity's migration revisions (Alembic ignores this file)."""

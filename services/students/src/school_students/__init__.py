@@ -1,0 +1,1 @@
+"""school_students: the students service (school years, classes, student register, enrolments)."""

@@ -1,0 +1,1 @@
+"""SQLAlchemy tables, repositories and the unit of work that also writes the outbox."""

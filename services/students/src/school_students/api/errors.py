@@ -1,0 +1,30 @@
+"""Translates domain refusals into schoolkit's gRPC errors (one status code per kind)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from schoolkit import grpc_errors
+
+from school_students.domain import errors as domain
+
+_STATUS: list[tuple[type[domain.DomainError], type[grpc_errors.ServiceError]]] = [
+    (domain.ValidationError, grpc_errors.InvalidInput),
+    (domain.NotFoundError, grpc_errors.NotFound),
+    (domain.DuplicateError, grpc_errors.AlreadyExists),
+    (domain.ConcurrencyError, grpc_errors.Conflict),
+    (domain.RuleViolationError, grpc_errors.PreconditionFailed),
+]
+
+
+@contextmanager
+def domain_errors() -> Iterator[None]:
+    """Re-raise a domain error as the matching ServiceError, keeping its Vietnamese field messages."""
+    try:
+        yield
+    except domain.DomainError as err:
+        for kind, status in _STATUS:
+            if isinstance(err, kind):
+                raise status(err.message, err.fields) from None
+        raise grpc_errors.PreconditionFailed(err.message, err.fields) from None

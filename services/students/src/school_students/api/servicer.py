@@ -1,0 +1,142 @@
+"""StudentsService servicer: checks the permission, scopes to the caller's school, maps messages."""
+
+from __future__ import annotations
+
+import grpc
+from google.protobuf.timestamp_pb2 import Timestamp
+from school.students.v1 import students_pb2, students_pb2_grpc
+from schoolkit.grpc_server import current_caller, require
+
+from school_students.api import permissions as perm
+from school_students.api.errors import domain_errors
+from school_students.app.commands import CreateClass, CreateSchoolYear, EnrollStudent, UpdateStudent
+from school_students.app.use_cases import StudentsUseCases
+from school_students.domain.student import Gender
+from school_students.events.outbound import class_message, student_message, year_message
+
+SERVICE_NAME = students_pb2.DESCRIPTOR.services_by_name["StudentsService"].full_name
+# Unknown enum numbers (a newer client) are treated like UNSPECIFIED: refused with a field message.
+GENDER_FROM_PROTO = {students_pb2.GENDER_MALE: Gender.MALE, students_pb2.GENDER_FEMALE: Gender.FEMALE}
+
+
+def authorise(permission: str) -> str:
+    """Refuse unless the caller holds ``permission``; return the caller's school (the tenant)."""
+    require(permission)
+    return current_caller().school_id
+
+
+class StudentsServicer(students_pb2_grpc.StudentsServiceServicer):
+    """One method per RPC; all rules live in the use cases."""
+
+    def __init__(self, use_cases: StudentsUseCases) -> None:
+        self._uc = use_cases
+
+    def register(self, server: grpc.Server) -> str:
+        students_pb2_grpc.add_StudentsServiceServicer_to_server(self, server)
+        return SERVICE_NAME
+
+    def CreateSchoolYear(
+        self, request: students_pb2.CreateSchoolYearRequest, context: grpc.ServicerContext
+    ) -> students_pb2.CreateSchoolYearResponse:
+        school_id = authorise(perm.SCHOOL_YEAR_WRITE)
+        with domain_errors():
+            year = self._uc.create_school_year(
+                CreateSchoolYear(school_id, request.name, request.start_date, request.end_date)
+            )
+        return students_pb2.CreateSchoolYearResponse(school_year=year_message(year))
+
+    def ListSchoolYears(
+        self, request: students_pb2.ListSchoolYearsRequest, context: grpc.ServicerContext
+    ) -> students_pb2.ListSchoolYearsResponse:
+        school_id = authorise(perm.SCHOOL_YEAR_READ)
+        with domain_errors():
+            page = self._uc.list_school_years(school_id, request.page_size, request.page_token)
+        return students_pb2.ListSchoolYearsResponse(
+            school_years=[year_message(y) for y in page.items], next_page_token=page.next_token
+        )
+
+    def CreateClass(
+        self, request: students_pb2.CreateClassRequest, context: grpc.ServicerContext
+    ) -> students_pb2.CreateClassResponse:
+        school_id = authorise(perm.CLASS_WRITE)
+        with domain_errors():
+            school_class = self._uc.create_class(
+                CreateClass(school_id, request.school_year_id, request.name, request.grade_level, request.max_size)
+            )
+        return students_pb2.CreateClassResponse(school_class=class_message(school_class))
+
+    def ListClasses(
+        self, request: students_pb2.ListClassesRequest, context: grpc.ServicerContext
+    ) -> students_pb2.ListClassesResponse:
+        school_id = authorise(perm.CLASS_READ)
+        with domain_errors():
+            page = self._uc.list_classes(school_id, request.school_year_id, request.page_size, request.page_token)
+        return students_pb2.ListClassesResponse(
+            classes=[class_message(c) for c in page.items], next_page_token=page.next_token
+        )
+
+    def GetClass(
+        self, request: students_pb2.GetClassRequest, context: grpc.ServicerContext
+    ) -> students_pb2.GetClassResponse:
+        school_id = authorise(perm.CLASS_READ)
+        with domain_errors():
+            school_class = self._uc.get_class(school_id, request.class_id)
+        return students_pb2.GetClassResponse(school_class=class_message(school_class))
+
+    def EnrollStudent(
+        self, request: students_pb2.EnrollStudentRequest, context: grpc.ServicerContext
+    ) -> students_pb2.EnrollStudentResponse:
+        school_id = authorise(perm.STUDENT_WRITE)
+        with domain_errors():
+            student = self._uc.enroll_student(
+                EnrollStudent(
+                    school_id=school_id,
+                    class_id=request.class_id,
+                    full_name=request.full_name,
+                    date_of_birth=request.date_of_birth,
+                    gender=GENDER_FROM_PROTO.get(request.gender),
+                    student_code=request.student_code,
+                    idempotency_key=request.idempotency_key,
+                )
+            )
+        return students_pb2.EnrollStudentResponse(student=student_message(student))
+
+    def UpdateStudent(
+        self, request: students_pb2.UpdateStudentRequest, context: grpc.ServicerContext
+    ) -> students_pb2.UpdateStudentResponse:
+        school_id = authorise(perm.STUDENT_WRITE)
+        with domain_errors():
+            student = self._uc.update_student(
+                UpdateStudent(
+                    school_id=school_id,
+                    student_id=request.student_id,
+                    expected_version=request.expected_version,
+                    full_name=request.full_name,
+                    date_of_birth=request.date_of_birth,
+                    gender=GENDER_FROM_PROTO.get(request.gender),
+                )
+            )
+        return students_pb2.UpdateStudentResponse(student=student_message(student))
+
+    def GetStudent(
+        self, request: students_pb2.GetStudentRequest, context: grpc.ServicerContext
+    ) -> students_pb2.GetStudentResponse:
+        school_id = authorise(perm.STUDENT_READ)
+        with domain_errors():
+            student = self._uc.get_student(school_id, request.student_id)
+        return students_pb2.GetStudentResponse(student=student_message(student))
+
+    def ListStudents(
+        self, request: students_pb2.ListStudentsRequest, context: grpc.ServicerContext
+    ) -> students_pb2.ListStudentsResponse:
+        school_id = authorise(perm.STUDENT_READ)
+        with domain_errors():
+            page = self._uc.list_students(school_id, request.class_id, request.page_size, request.page_token)
+        response = students_pb2.ListStudentsResponse(
+            students=[student_message(s) for s in page.items], next_page_token=page.next_token
+        )
+        if page.as_of is not None:
+            stamp = Timestamp()
+            stamp.FromDatetime(page.as_of)
+            response.as_of.CopyFrom(stamp)
+        return response

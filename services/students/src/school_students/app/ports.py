@@ -1,0 +1,109 @@
+"""Ports: what the use cases need from storage and the outside world, as Protocols."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime
+from types import TracebackType
+from typing import Protocol
+
+from school_students.app.pagination import PageRequest
+from school_students.domain.events import DomainEvent
+from school_students.domain.school_class import ClassSpec, SchoolClass
+from school_students.domain.school_year import SchoolYear, SchoolYearSpec
+from school_students.domain.student import Student, StudentDetails
+
+
+class SchoolYearRepository(Protocol):
+    def get(self, school_id: str, year_id: str) -> SchoolYear | None: ...
+
+    def name_taken(self, school_id: str, name: str) -> bool: ...
+
+    def add(self, school_id: str, spec: SchoolYearSpec) -> SchoolYear: ...
+
+    def list(self, school_id: str, page: PageRequest) -> list[SchoolYear] | None:
+        """Newest first, at most ``page.size + 1`` rows; None when ``page.after_id`` is unknown."""
+        ...
+
+
+class ClassRepository(Protocol):
+    def get(self, school_id: str, class_id: str, *, for_update: bool = False) -> SchoolClass | None:
+        """The class with its current size; ``for_update`` locks it until the transaction ends."""
+        ...
+
+    def name_taken(self, school_id: str, year_id: str, name: str) -> bool: ...
+
+    def add(self, school_id: str, year_id: str, spec: ClassSpec) -> SchoolClass: ...
+
+    def list(self, school_id: str, year_id: str, page: PageRequest) -> list[SchoolClass] | None:
+        """By year (newest first), grade level, then name; None when ``page.after_id`` is unknown."""
+        ...
+
+
+class StudentRepository(Protocol):
+    def get(self, school_id: str, student_id: str) -> Student | None: ...
+
+    def code_taken(self, school_id: str, code: str) -> bool: ...
+
+    def next_code_number(self, school_id: str) -> int:
+        """The next number of the school's own code sequence (consumed even if later unused)."""
+        ...
+
+    def add(self, school_id: str, code: str, details: StudentDetails) -> Student: ...
+
+    def update_details(self, student: Student, details: StudentDetails, expected_version: int) -> Student | None:
+        """Write new details if the stored version is still ``expected_version``; None otherwise."""
+        ...
+
+    def enrol(self, student_id: str, school_class: SchoolClass, on: date) -> None: ...
+
+    def list_in_class(self, school_id: str, class_id: str, page: PageRequest) -> list[tuple[Student, datetime]] | None:
+        """Current members by Vietnamese name order, each with the time they were enrolled."""
+        ...
+
+
+class IdempotencyRepository(Protocol):
+    def find(self, school_id: str, key: str) -> tuple[str, str] | None:
+        """(request fingerprint, student id) stored for the key, if any."""
+        ...
+
+    def remember(self, school_id: str, key: str, fingerprint: str, student_id: str) -> None: ...
+
+
+class UnitOfWork(Protocol):
+    """One database transaction: commits on a clean exit, rolls back when an exception escapes.
+
+    Events added with ``emit`` are written to the outbox inside the same transaction, so a
+    change and its event are stored together or not at all.
+    """
+
+    @property
+    def school_years(self) -> SchoolYearRepository: ...
+
+    @property
+    def classes(self) -> ClassRepository: ...
+
+    @property
+    def students(self) -> StudentRepository: ...
+
+    @property
+    def idempotency(self) -> IdempotencyRepository: ...
+
+    def __enter__(self) -> UnitOfWork: ...
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None: ...
+
+    def emit(self, school_id: str, event: DomainEvent) -> None: ...
+
+
+UnitOfWorkFactory = Callable[[bool], UnitOfWork]
+"""Opens a unit of work; the flag says whether it only reads (SQLite then skips the write lock)."""
+
+Clock = Callable[[], datetime]
+"""Current time as an aware UTC datetime (a port so tests can fix "today")."""
+
+
+class DuplicateKeyError(Exception):
+    """An adapter hit a unique constraint (a concurrent request won the race)."""

@@ -1,0 +1,70 @@
+"""Maps domain events to their school.students.v1 proto messages and Kafka keys."""
+
+from __future__ import annotations
+
+from google.protobuf.message import Message
+from school.students.v1 import events_pb2, students_pb2
+
+from school_students.domain import events
+from school_students.domain.school_class import SchoolClass
+from school_students.domain.school_year import SchoolYear
+from school_students.domain.student import Gender, Student
+
+TOPIC = "school.students.v1"
+SERVICE = "students"
+
+GENDER_TO_PROTO = {Gender.MALE: students_pb2.GENDER_MALE, Gender.FEMALE: students_pb2.GENDER_FEMALE}
+
+
+def year_message(year: SchoolYear) -> students_pb2.SchoolYear:
+    return students_pb2.SchoolYear(
+        school_year_id=year.id,
+        name=year.name,
+        start_date=year.start_date.isoformat(),
+        end_date=year.end_date.isoformat(),
+    )
+
+
+def class_message(school_class: SchoolClass) -> students_pb2.SchoolClass:
+    return students_pb2.SchoolClass(
+        class_id=school_class.id,
+        school_year_id=school_class.school_year_id,
+        name=school_class.name,
+        grade_level=school_class.grade_level,
+        max_size=school_class.max_size,
+        size=school_class.size,
+    )
+
+
+def student_message(student: Student) -> students_pb2.Student:
+    return students_pb2.Student(
+        student_id=student.id,
+        student_code=student.student_code,
+        full_name=student.full_name,
+        date_of_birth=student.date_of_birth.isoformat(),
+        gender=GENDER_TO_PROTO[student.gender],
+        class_id=student.class_id,
+        version=student.version,
+    )
+
+
+def to_message(school_id: str, event: events.DomainEvent) -> tuple[str, Message]:
+    """(Kafka key, proto message): the key is the aggregate id so one aggregate's events keep order."""
+    if isinstance(event, events.SchoolYearCreated):
+        return event.year.id, events_pb2.SchoolYearCreated(school_year=year_message(event.year), school_id=school_id)
+    if isinstance(event, events.ClassCreated):
+        return event.school_class.id, events_pb2.ClassCreated(
+            school_class=class_message(event.school_class), school_id=school_id
+        )
+    if isinstance(event, events.StudentEnrolled):
+        return event.student.id, events_pb2.StudentEnrolled(
+            school_id=school_id,
+            student=student_message(event.student),
+            class_name=event.school_class.name,
+            grade_level=event.school_class.grade_level,
+            school_year_id=event.school_class.school_year_id,
+            enrolled_on=event.enrolled_on.isoformat(),
+        )
+    return event.student.id, events_pb2.StudentDetailsChanged(
+        school_id=school_id, student=student_message(event.student)
+    )

@@ -1,0 +1,1 @@
+"""Alembic migrations of the students database (shipped inside the package, run by ``migrate``)."""

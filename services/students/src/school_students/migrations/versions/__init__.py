@@ -1,0 +1,1 @@
+"""Alembic revisions of the students database, oldest first."""
