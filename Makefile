@@ -38,7 +38,7 @@ protos: protos/python/.stamp ## Generate Python code from protos/ (never edit th
 	touch $@
 
 translations: .stamp-install ## Compile the gateway's message catalogues
-	if [ -d gateway/src/school_gateway/translations ]; then $(BIN)/pybabel compile -q -d gateway/src/school_gateway/translations -D messages; fi
+	if [ -d gateway/src/school_gateway/translations ]; then $(BIN)/pybabel -q compile -d gateway/src/school_gateway/translations -D messages; fi
 
 install: .stamp-install translations ## Install every package (editable) into .venv
 
