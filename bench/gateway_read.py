@@ -107,13 +107,19 @@ def main() -> None:
             api = Api(stack.url)
             api.login("hieutruong").raise_for_status()
             year = api.get("/api/v1/school-years").json()["items"][0]
-            cls = next(c for c in api.get("/api/v1/classes", school_year_id=year["id"]).json()["items"] if c["name"] == "1A")
+            cls = next(
+                c for c in api.get("/api/v1/classes", school_year_id=year["id"]).json()["items"] if c["name"] == "1A"
+            )
             have = len(api.get(f"/api/v1/classes/{cls['id']}/students").json()["items"])
             for i in range(have, args.class_size):
                 api.post(
                     "/api/v1/students",
-                    {"class_id": cls["id"], "full_name": f"Học Sinh Thử {i:02d}", "date_of_birth": "2019-05-05",
-                     "gender": "male" if i % 2 else "female"},
+                    {
+                        "class_id": cls["id"],
+                        "full_name": f"Học Sinh Thử {i:02d}",
+                        "date_of_birth": "2019-05-05",
+                        "gender": "male" if i % 2 else "female",
+                    },
                 ).raise_for_status()
             student_id = api.get(f"/api/v1/classes/{cls['id']}/students").json()["items"][0]["id"]
             cookie = "; ".join(f"{c.name}={c.value}" for c in api.http.cookies)
@@ -131,7 +137,8 @@ def main() -> None:
             results["in_process_list_students"] = in_process(db_url, cls["id"], args.seconds, args.connections)
             gw = results["api_class_students"]
             ip = results["in_process_list_students"]
-            assert isinstance(gw, dict) and isinstance(ip, dict)
+            assert isinstance(gw, dict)
+            assert isinstance(ip, dict)
             results["ratio_in_process_over_gateway_rps"] = round(ip["requests_per_s"] / gw["requests_per_s"], 2)
             results["ratio_gateway_over_in_process_p50"] = round(gw["p50_ms"] / ip["p50_ms"], 2)
         finally:

@@ -11,7 +11,6 @@ import time
 from pathlib import Path
 
 import requests
-
 from schoolkit.testing import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -88,7 +87,8 @@ class Stack:
             raise RuntimeError(f"launcher exited ({self.proc.returncode}); log tail:\n{self.tail()}")
 
     def _pump(self) -> None:
-        assert self.proc and self.proc.stdout
+        assert self.proc
+        assert self.proc.stdout
         with open(self.log_path, "a", encoding="utf-8") as log:
             for line in self.proc.stdout:
                 self.lines.append(line)

@@ -199,7 +199,7 @@ def banner(layout: Layout, seeded: bool) -> str:
 def run(layout: Layout, ready_timeout_s: float) -> int:
     prepare(layout)
     honcho = shutil.which("honcho", path=str(Path(sys.executable).parent)) or "honcho"
-    proc = subprocess.Popen(  # noqa: S603 - fixed command, no user input
+    proc = subprocess.Popen(
         [honcho, "--no-colour", "-f", str(ROOT / "Procfile"), "-d", str(ROOT), "start"],
         env=layout.environment(),
         cwd=ROOT,

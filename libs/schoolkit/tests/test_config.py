@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from schoolkit.config import ConfigError, EnvSchema, fields, load_config, validate
 
 
@@ -25,7 +24,9 @@ def test_every_problem_listed() -> None:
     assert set(err.problems) == {"DATABASE_URL", "GRPC_PORT", "LOG_LEVEL"}
     text = str(err)
     assert "3 problem(s)" in text
-    assert "DATABASE_URL" in text and "GRPC_PORT" in text and "LOG_LEVEL" in text
+    assert "DATABASE_URL" in text
+    assert "GRPC_PORT" in text
+    assert "LOG_LEVEL" in text
 
 
 def test_empty_value_means_unset() -> None:

@@ -10,7 +10,6 @@ import time
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
 from schoolkit.tokens import TokenError, TokenIssuer
 
 
@@ -28,7 +27,7 @@ def test_expired_refused(issuer, verifier_for, teacher) -> None:
 
 def test_wrong_audience_refused(issuer, verifier_for, teacher) -> None:
     token = issuer.issue(teacher, audience="grades")
-    with pytest.raises(TokenError, match="(?i)audience"):
+    with pytest.raises(TokenError, match=r"(?i)audience"):
         verifier_for("students").verify(token)
 
 

@@ -27,8 +27,12 @@ class _Details(NamedTuple):
     compression: Any
 
 
-def service_config(service: str, idempotent: Iterable[str], timeout_s: float) -> str:
-    """The gRPC service config: default deadline for all methods, retries for idempotent ones."""
+def service_config(service: str, idempotent: Iterable[str]) -> str:
+    """The gRPC service config: retries for idempotent methods only.
+
+    Deadlines are set per call by the interceptor, not here: grpcio 1.85 ends calls whose timeout
+    comes from the service config about a second early (grpc/grpc#34547).
+    """
     retry = {
         "maxAttempts": 4,
         "initialBackoff": "0.05s",
@@ -37,9 +41,7 @@ def service_config(service: str, idempotent: Iterable[str], timeout_s: float) ->
         "retryableStatusCodes": ["UNAVAILABLE"],
     }
     idem = [{"service": service, "method": m} for m in idempotent]
-    configs: list[dict[str, Any]] = [{"name": [{"service": service}], "timeout": f"{timeout_s}s"}]
-    if idem:
-        configs.insert(0, {"name": idem, "timeout": f"{timeout_s}s", "retryPolicy": retry})
+    configs: list[dict[str, Any]] = [{"name": idem, "retryPolicy": retry}] if idem else []
     return json.dumps({"methodConfig": configs})
 
 
@@ -92,7 +94,7 @@ def make_channel(
     Create channels lazily inside each worker process: gRPC is not fork-safe.
     """
     options = [
-        ("grpc.service_config", service_config(service, idempotent, timeout_s)),
+        ("grpc.service_config", service_config(service, idempotent)),
         ("grpc.enable_retries", 1),
         ("grpc.keepalive_time_ms", 30_000),
     ]

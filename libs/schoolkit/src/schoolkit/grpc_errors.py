@@ -21,33 +21,33 @@ class ServiceError(Exception):
         self.fields = dict(fields or {})
 
 
-class InvalidInput(ServiceError):
+class InvalidInputError(ServiceError):
     code = grpc.StatusCode.INVALID_ARGUMENT
 
 
-class NotFound(ServiceError):
+class NotFoundError(ServiceError):
     code = grpc.StatusCode.NOT_FOUND
 
 
-class AlreadyExists(ServiceError):
+class AlreadyExistsError(ServiceError):
     code = grpc.StatusCode.ALREADY_EXISTS
 
 
-class Conflict(ServiceError):
+class ConflictError(ServiceError):
     """Optimistic-concurrency failure: someone changed the record since the caller read it."""
 
     code = grpc.StatusCode.ABORTED
 
 
-class PreconditionFailed(ServiceError):
+class PreconditionFailedError(ServiceError):
     code = grpc.StatusCode.FAILED_PRECONDITION
 
 
-class Forbidden(ServiceError):
+class ForbiddenError(ServiceError):
     code = grpc.StatusCode.PERMISSION_DENIED
 
 
-class Unauthenticated(ServiceError):
+class UnauthenticatedError(ServiceError):
     code = grpc.StatusCode.UNAUTHENTICATED
 
 

@@ -206,7 +206,7 @@ def run_until_signal(gs: GrpcServer, grace_s: float = 10.0) -> None:
 
 def require(permission: str) -> None:
     """Refuse the current call unless the verified caller holds ``permission``."""
-    from schoolkit.grpc_errors import Forbidden
+    from schoolkit.grpc_errors import ForbiddenError
 
     if not current_caller().has(permission):
-        raise Forbidden(f"missing permission {permission}")
+        raise ForbiddenError(f"missing permission {permission}")

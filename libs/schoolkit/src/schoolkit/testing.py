@@ -46,14 +46,19 @@ def fresh_database(kind: str, workdir: Path, name: str = "db") -> Iterator[str]:
     finally:
         with admin.connect() as conn:
             conn.execute(
-                text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :d AND pid <> pg_backend_pid()"),
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                    " WHERE datname = :d AND pid <> pg_backend_pid()"
+                ),
                 {"d": dbname},
             )
             conn.execute(text(f'DROP DATABASE IF EXISTS "{dbname}"'))
         admin.dispose()
 
 
-def wait_for(predicate: Callable[[], object], timeout_s: float = 30.0, interval_s: float = 0.1, what: str = "") -> object:
+def wait_for(
+    predicate: Callable[[], object], timeout_s: float = 30.0, interval_s: float = 0.1, what: str = ""
+) -> object:
     """Poll until ``predicate`` returns something truthy; raise TimeoutError naming ``what``."""
     deadline = time.monotonic() + timeout_s
     last_exc: Exception | None = None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import grpc
 from google.protobuf.timestamp_pb2 import Timestamp
 from school.grades.v1 import grades_pb2, grades_pb2_grpc
-from schoolkit.grpc_errors import InvalidInput
+from schoolkit.grpc_errors import InvalidInputError
 from schoolkit.grpc_server import current_caller, require
 
 from school_grades.api import permissions as perm
@@ -46,7 +46,7 @@ class GradesServicer(grades_pb2_grpc.GradesServiceServicer):
         try:
             page = self._queries.list_roster(school_id, request.class_id, request.page_size, request.page_token)
         except DomainError as err:  # the only refusals here are bad request fields
-            raise InvalidInput(err.message, err.fields) from None
+            raise InvalidInputError(err.message, err.fields) from None
         return grades_pb2.ListRosterResponse(
             entries=[entry_message(e) for e in page.items], next_page_token=page.next_token
         )

@@ -11,13 +11,13 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from school.identity.v1 import identity_pb2, identity_pb2_grpc
 from schoolkit.context import request_id_var
 from schoolkit.grpc_errors import (
-    AlreadyExists,
-    Forbidden,
-    InvalidInput,
-    NotFound,
-    PreconditionFailed,
+    AlreadyExistsError,
+    ForbiddenError,
+    InvalidInputError,
+    NotFoundError,
+    PreconditionFailedError,
     ServiceError,
-    Unauthenticated,
+    UnauthenticatedError,
 )
 from schoolkit.grpc_server import current_caller
 
@@ -42,14 +42,14 @@ def _method(name: str) -> str:
 
 def _to_service_error(err: errors.IdentityError) -> ServiceError:
     if isinstance(err, errors.InvalidValueError):
-        return InvalidInput(err.message, fields=err.fields)
+        return InvalidInputError(err.message, fields=err.fields)
     if isinstance(err, errors.InvalidCredentialsError | errors.SessionInvalidError | errors.AccountUnavailableError):
-        return Unauthenticated(err.message)
+        return UnauthenticatedError(err.message)
     if isinstance(err, errors.UsernameTakenError):
-        return AlreadyExists(err.message)
+        return AlreadyExistsError(err.message)
     if isinstance(err, errors.SchoolNotFoundError | errors.AccountNotFoundError):
-        return NotFound(err.message)
-    return PreconditionFailed(err.message)
+        return NotFoundError(err.message)
+    return PreconditionFailedError(err.message)
 
 
 @contextmanager
@@ -87,7 +87,7 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
         identity_pb2_grpc.add_IdentityServiceServicer_to_server(self, server)
         return SERVICE_FULL_NAME
 
-    def _deny(self, method: str, permission: str) -> Forbidden:
+    def _deny(self, method: str, permission: str) -> ForbiddenError:
         caller = current_caller()
         accounts.record_access_denied(
             RecordAccessDenied(
@@ -99,7 +99,7 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
             ),
             self._deps,
         )
-        return Forbidden(FORBIDDEN_MESSAGE)
+        return ForbiddenError(FORBIDDEN_MESSAGE)
 
     def _require(self, method: str, permission: str) -> None:
         if not current_caller().has(permission):

@@ -10,11 +10,11 @@ from schoolkit import grpc_errors
 from school_students.domain import errors as domain
 
 _STATUS: list[tuple[type[domain.DomainError], type[grpc_errors.ServiceError]]] = [
-    (domain.ValidationError, grpc_errors.InvalidInput),
-    (domain.NotFoundError, grpc_errors.NotFound),
-    (domain.DuplicateError, grpc_errors.AlreadyExists),
-    (domain.ConcurrencyError, grpc_errors.Conflict),
-    (domain.RuleViolationError, grpc_errors.PreconditionFailed),
+    (domain.ValidationError, grpc_errors.InvalidInputError),
+    (domain.NotFoundError, grpc_errors.NotFoundError),
+    (domain.DuplicateError, grpc_errors.AlreadyExistsError),
+    (domain.ConcurrencyError, grpc_errors.ConflictError),
+    (domain.RuleViolationError, grpc_errors.PreconditionFailedError),
 ]
 
 
@@ -27,4 +27,4 @@ def domain_errors() -> Iterator[None]:
         for kind, status in _STATUS:
             if isinstance(err, kind):
                 raise status(err.message, err.fields) from None
-        raise grpc_errors.PreconditionFailed(err.message, err.fields) from None
+        raise grpc_errors.PreconditionFailedError(err.message, err.fields) from None

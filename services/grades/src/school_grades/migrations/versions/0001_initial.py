@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
-
 from schoolkit.events.tables import inbox_table, outbox_table
 
 revision = "0001"

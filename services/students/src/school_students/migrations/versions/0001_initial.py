@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
-
 from schoolkit.events.tables import inbox_table, outbox_table
 
 revision = "0001"
@@ -53,7 +52,9 @@ def upgrade() -> None:
         sa.Column("student_code", sa.String(20), nullable=False),
         sa.Column("full_name", sa.String(100), nullable=False),
         sa.Column("full_name_search", sa.String(100), nullable=False),
-        sa.Column("name_sort_key", sa.String(400).with_variant(sa.String(400, collation="C"), "postgresql"), nullable=False),
+        sa.Column(
+            "name_sort_key", sa.String(400).with_variant(sa.String(400, collation="C"), "postgresql"), nullable=False
+        ),
         sa.Column("date_of_birth", sa.Date(), nullable=False),
         sa.Column("gender", sa.String(10), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),

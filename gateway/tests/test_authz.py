@@ -1,0 +1,236 @@
+"""Every route declares exactly one access rule; default deny; the role × route matrix; method swaps are 405."""
+
+from __future__ import annotations
+
+import re
+
+import flask
+import pytest
+from school_gateway.app import create_app
+from school_gateway.authz import AUTHENTICATED, PUBLIC, permission, public, route_table, undeclared_routes
+
+# The whole contract in one place: a new route must be added here (and so reviewed) or this test fails.
+EXPECTED_ROUTES = {
+    ("/", "GET"): AUTHENTICATED,
+    ("/signin", "GET"): PUBLIC,
+    ("/signin", "POST"): PUBLIC,
+    ("/signout", "POST"): AUTHENTICATED,
+    ("/healthz", "GET"): PUBLIC,
+    ("/readyz", "GET"): PUBLIC,
+    ("/metrics", "GET"): PUBLIC,
+    ("/static/<path:filename>", "GET"): PUBLIC,
+    ("/api/openapi.json", "GET"): PUBLIC,
+    ("/api/v1/auth/login", "POST"): PUBLIC,
+    ("/api/v1/auth/logout", "POST"): AUTHENTICATED,
+    ("/api/v1/session", "GET"): PUBLIC,
+    ("/api/v1/me", "GET"): "identity:me:read",
+    ("/school-years", "GET"): "students:school_year:read",
+    ("/school-years", "POST"): "students:school_year:write",
+    ("/classes", "GET"): "students:class:read",
+    ("/classes", "POST"): "students:class:write",
+    ("/classes/<id:class_id>", "GET"): "students:class:read",
+    ("/classes/<id:class_id>", "POST"): "students:student:write",
+    ("/classes/<id:class_id>/roster", "GET"): "grades:roster:read",
+    ("/api/v1/school-years", "GET"): "students:school_year:read",
+    ("/api/v1/school-years", "POST"): "students:school_year:write",
+    ("/api/v1/classes", "GET"): "students:class:read",
+    ("/api/v1/classes", "POST"): "students:class:write",
+    ("/api/v1/classes/<id:class_id>", "GET"): "students:class:read",
+    ("/api/v1/classes/<id:class_id>/students", "GET"): "students:student:read",
+    ("/api/v1/classes/<id:class_id>/roster", "GET"): "grades:roster:read",
+    ("/api/v1/students", "POST"): "students:student:write",
+    ("/api/v1/students/<id:student_id>", "GET"): "students:student:read",
+}
+
+
+def _table(app: flask.Flask) -> dict[tuple[str, str], str | None]:
+    out: dict[tuple[str, str], str | None] = {}
+    for row in route_table(app):
+        for method in row.methods:
+            assert (row.rule, method) not in out, f"{method} {row.rule} is served by two endpoints"
+            out[(row.rule, method)] = row.permission
+    return out
+
+
+def test_every_route_of_every_plugin_declares_exactly_one_rule(app: flask.Flask) -> None:
+    assert undeclared_routes(app) == []
+    assert _table(app) == EXPECTED_ROUTES
+
+
+def test_a_new_undeclared_route_is_caught_and_denied(app: flask.Flask, browser) -> None:
+    reached: list[str] = []
+
+    def sneaky() -> str:
+        reached.append("handler")
+        return "secret"
+
+    app.add_url_rule("/sneaky", "sneaky", sneaky)
+    assert [r.rule for r in undeclared_routes(app)] == ["/sneaky"]
+    client = app.test_client()
+    browser.login(client)
+    response = client.get("/sneaky")
+    assert response.status_code == 403
+    assert "Bạn không có quyền truy cập trang này." in response.text
+    assert reached == []
+
+
+def test_a_route_declares_only_once() -> None:
+    with pytest.raises(TypeError, match="exactly one"):
+
+        @permission("students:class:read")
+        @public
+        def view() -> str:
+            return ""
+
+
+def test_permission_names_are_checked() -> None:
+    with pytest.raises(ValueError, match="scope"):
+        permission("students.class.read")
+
+
+def test_anonymous_page_request_goes_to_sign_in(client: flask.testing.FlaskClient) -> None:
+    response = client.get("/classes?school_year_id=y1")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/signin?next=/classes?school_year_id%3Dy1"
+
+
+def test_anonymous_api_request_is_401_json(client: flask.testing.FlaskClient) -> None:
+    response = client.get("/api/v1/classes")
+    assert response.status_code == 401
+    error = response.json["error"]
+    assert error["code"] == "unauthenticated"
+    assert error["message"] == "Vui lòng đăng nhập để tiếp tục."
+    assert error["request_id"] == response.headers["X-Request-ID"]
+
+
+def test_missing_permission_is_403_in_vietnamese(client: flask.testing.FlaskClient, browser, upstreams) -> None:
+    browser.login(client, "thietbi")
+    upstreams.recorder.clear()
+    page = client.get("/classes")
+    assert page.status_code == 403
+    assert "Không có quyền truy cập" in page.text
+    api = client.get("/api/v1/classes")
+    assert api.status_code == 403
+    assert api.json["error"]["code"] == "permission_denied"
+    assert api.json["error"]["message"] == "Bạn không có quyền truy cập trang này."
+    # The check happens in the gateway: the students service was never asked.
+    assert "ListClasses" not in upstreams.recorder.methods()
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("PUT", "/api/v1/classes"),
+        ("DELETE", "/api/v1/classes"),
+        ("PATCH", "/api/v1/students"),
+        ("DELETE", "/api/v1/me"),
+        ("PUT", "/classes"),
+        ("DELETE", "/"),
+        ("GET", "/signout"),
+        ("GET", "/api/v1/auth/logout"),
+        ("PUT", "/api/v1/classes/c-1/roster"),
+    ],
+)
+def test_method_swaps_are_405_and_never_reach_a_handler(
+    client: flask.testing.FlaskClient, browser, upstreams, signed_in: str, method: str, path: str
+) -> None:
+    response = client.open(path, method=method, headers={"X-CSRFToken": signed_in})
+    assert response.status_code == 405
+    assert upstreams.recorder.methods() == []
+    if path.startswith("/api/"):
+        assert response.json["error"]["code"] == "method_not_allowed"
+    assert "Allow" in response.headers
+
+
+# --- The matrix: every route × every kind of principal -------------------------------------------
+
+PRINCIPALS = {
+    "anonymous": None,
+    "no-permissions (TB)": "thietbi",
+    "reader (GVBM)": "gvbm",
+    "principal (HT)": "hieutruong",
+}
+PERMISSIONS = {
+    None: frozenset(),
+    "thietbi": frozenset({"identity:me:read"}),
+    "gvbm": frozenset(
+        {"students:school_year:read", "students:class:read", "students:student:read", "identity:me:read"}
+    ),
+    "hieutruong": frozenset(
+        {
+            "students:school_year:read",
+            "students:school_year:write",
+            "students:class:read",
+            "students:class:write",
+            "students:student:read",
+            "students:student:write",
+            "grades:roster:read",
+            "identity:me:read",
+        }
+    ),
+}
+
+
+def _concrete(rule: str) -> str:
+    return re.sub(r"<[^>]+>", "x-1", rule).replace("/static/x-1", "/static/css/app.css")
+
+
+@pytest.mark.parametrize("who", list(PRINCIPALS))
+def test_authorization_matrix(app: flask.Flask, browser, upstreams, who: str) -> None:
+    """Each cell: allowed exactly when the declaration allows this principal; a denial calls no upstream."""
+    username = PRINCIPALS[who]
+    client = app.test_client()
+    token = browser.login(client, username) if username else browser.csrf(client)
+    held = PERMISSIONS[username]
+    unexpected: list[str] = []
+    for (rule, method), declaration in EXPECTED_ROUTES.items():
+        if rule == "/signout" or rule.endswith("/auth/logout") or rule.endswith("/auth/login"):
+            continue  # these change the session itself; covered by the session tests
+        upstreams.recorder.clear()
+        path = _concrete(rule)
+        response = client.open(
+            path, method=method, json={} if method == "POST" else None, headers={"X-CSRFToken": token}
+        )
+        allowed = declaration == PUBLIC or (
+            username is not None and (declaration == AUTHENTICATED or declaration in held)
+        )
+        if allowed:
+            # Allowed requests may still fail later (unknown ids, invalid bodies), never with 401/403.
+            if response.status_code in (401, 403) or (response.status_code == 302 and "/signin" in response.location):
+                unexpected.append(f"DENIED {method} {rule} → {response.status_code}")
+        else:
+            denied = response.status_code in (401, 403) or (
+                response.status_code == 302 and response.location.startswith("/signin")
+            )
+            if not denied:
+                unexpected.append(f"ALLOWED {method} {rule} → {response.status_code}")
+            handler_calls = [m for m in upstreams.recorder.methods() if m != "ValidateSession"]
+            if handler_calls:
+                unexpected.append(f"UPSTREAM CALLED on denied {method} {rule}: {handler_calls}")
+    assert unexpected == []
+
+
+def test_menu_shows_only_what_the_user_may_open(client: flask.testing.FlaskClient, browser) -> None:
+    browser.login(client, "thietbi")
+    page = client.get("/")
+    assert page.status_code == 200
+    assert 'data-testid="nav-home"' in page.text
+    assert 'data-testid="nav-classes"' not in page.text
+    assert 'data-testid="nav-school-years"' not in page.text
+
+
+def test_reader_sees_lists_without_create_forms(client: flask.testing.FlaskClient, browser, upstreams) -> None:
+    browser.login(client, "gvbm")
+    page = client.get("/school-years")
+    assert page.status_code == 200
+    assert 'id="school-year-form"' not in page.text
+
+
+def test_undeclared_plugin_route_is_denied_even_for_the_principal(environ: dict[str, str], browser) -> None:
+    app = create_app(environ)
+    app.add_url_rule("/api/v1/undeclared", "undeclared", lambda: {"secret": True})
+    client = app.test_client()
+    browser.login(client)
+    response = client.get("/api/v1/undeclared")
+    assert response.status_code == 403
+    assert response.json["error"]["code"] == "permission_denied"
