@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from schoolkit.context import Caller
 from schoolkit.tokens import TokenIssuer, TokenVerifier, generate_keypair, load_private_key, load_public_key
 
@@ -33,6 +32,4 @@ def verifier_for(keypair: tuple[Path, Path]):
 
 @pytest.fixture
 def teacher() -> Caller:
-    return Caller(
-        subject="u-1", school_id="s-1", roles=("GVCN",), permissions=frozenset({"students:student:read"})
-    )
+    return Caller(subject="u-1", school_id="s-1", roles=("GVCN",), permissions=frozenset({"students:student:read"}))

@@ -8,7 +8,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate
 
-__all__ = ["ConfigError", "EnvSchema", "load_config", "fields", "validate"]
+__all__ = ["ConfigError", "EnvSchema", "fields", "load_config", "validate"]
 
 
 class ConfigError(RuntimeError):

@@ -12,7 +12,6 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
-
 # SQLite transactions start as writers (BEGIN IMMEDIATE) unless a caller said it only reads:
 # a deferred transaction that later writes can fail at once with "database is locked" in WAL mode.
 _sqlite_writes: contextvars.ContextVar[bool] = contextvars.ContextVar("sqlite_writes", default=True)

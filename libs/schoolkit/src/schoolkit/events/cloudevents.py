@@ -58,7 +58,9 @@ class CloudEvent:
         if h["ce_specversion"] != SPEC_VERSION:
             raise EnvelopeError(f"unsupported specversion {h['ce_specversion']}")
         try:
-            when = datetime.fromisoformat(h["ce_time"].replace("Z", "+00:00")) if h.get("ce_time") else datetime.now(UTC)
+            when = (
+                datetime.fromisoformat(h["ce_time"].replace("Z", "+00:00")) if h.get("ce_time") else datetime.now(UTC)
+            )
         except ValueError:
             raise EnvelopeError("ce_time is not RFC 3339") from None
         core = {"ce_specversion", "ce_id", "ce_source", "ce_type", "ce_time", "ce_subject"}
