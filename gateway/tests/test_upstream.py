@@ -82,7 +82,7 @@ def test_request_id_and_trace_are_forwarded(client: FlaskClient, signed_in: str,
 
 
 def test_only_reads_are_marked_idempotent() -> None:
-    assert IDENTITY.idempotent == ("ValidateSession", "GetMe")
+    assert IDENTITY.idempotent == ("ValidateSession", "GetMe", "ListAccounts")
     assert STUDENTS.idempotent == ("ListSchoolYears", "ListClasses", "GetClass", "GetStudent", "ListStudents")
     assert GRADES.idempotent == ("ListRoster",)
 

@@ -19,6 +19,27 @@ def test_round_trip(issuer, verifier_for, teacher) -> None:
     assert caller == teacher
 
 
+def test_scopes_and_step_up_round_trip(issuer, verifier_for) -> None:
+    from schoolkit.context import Caller
+
+    gvcn = Caller(subject="u-2", school_id="s-1", roles=("GVCN",), scopes=frozenset({"class:c1"}), stepped_up_until=99)
+    caller = verifier_for("students").verify(issuer.issue(gvcn, audience="students"))
+    assert caller.scopes == frozenset({"class:c1"})
+    assert caller.stepped_up_until == 99
+    assert caller.reaches_class("c1")
+    assert not caller.reaches_class("c2")
+
+
+def test_class_subject_and_school_scopes() -> None:
+    from schoolkit.context import Caller
+
+    gvbm = Caller(subject="u", school_id="s", scopes=frozenset({"class_subject:c3:TOAN"}))
+    assert gvbm.reaches_class("c3")
+    assert not gvbm.reaches_class("c33")
+    head = Caller(subject="u", school_id="s", scopes=frozenset({"school"}))
+    assert head.reaches_class("anything")
+
+
 def test_expired_refused(issuer, verifier_for, teacher) -> None:
     token = issuer.issue(teacher, audience="students", now=time.time() - 40)
     with pytest.raises(TokenError, match="expired"):

@@ -21,13 +21,30 @@ class Caller:
     permissions: frozenset[str] = field(default_factory=frozenset)
     username: str = ""
     full_name: str = ""
+    # Object scopes from the caller's assignments: "school", "class:<id>",
+    # "class_subject:<class id>:<subject>", "department:<id>", "child:<student id>".
+    scopes: frozenset[str] = field(default_factory=frozenset)
+    # Unix time until which the session counts as stepped up by a second factor (0 = not).
+    stepped_up_until: int = 0
 
     @property
     def is_service(self) -> bool:
         return self.subject.startswith("svc:")
 
+    @property
+    def school_wide(self) -> bool:
+        """True when a role of the caller reaches every object of the school."""
+        return "school" in self.scopes
+
     def has(self, permission: str) -> bool:
         return permission in self.permissions
+
+    def reaches_class(self, class_id: str) -> bool:
+        """Whether an assignment (or a school-wide role) covers this class."""
+        if self.school_wide or f"class:{class_id}" in self.scopes:
+            return True
+        prefix = f"class_subject:{class_id}:"
+        return any(s.startswith(prefix) for s in self.scopes)
 
 
 caller_var: contextvars.ContextVar[Caller | None] = contextvars.ContextVar("caller", default=None)

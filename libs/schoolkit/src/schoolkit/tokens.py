@@ -76,6 +76,8 @@ class TokenIssuer:
             "sch": caller.school_id,
             "roles": list(caller.roles),
             "perms": sorted(caller.permissions),
+            "scp": sorted(caller.scopes),
+            "sup": caller.stepped_up_until,
             "usr": caller.username,
             "name": caller.full_name,
             "rid": request_id,
@@ -121,4 +123,6 @@ class TokenVerifier:
             permissions=frozenset(claims.get("perms") or ()),
             username=str(claims.get("usr") or ""),
             full_name=str(claims.get("name") or ""),
+            scopes=frozenset(claims.get("scp") or ()),
+            stepped_up_until=int(claims.get("sup") or 0),
         )
