@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+
 from schoolkit.events.cloudevents import CloudEvent, EnvelopeError
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from schoolkit.config import ConfigError, EnvSchema, fields, load_config, validate
 
 

@@ -8,6 +8,7 @@ import grpc
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from grpc_health.v1 import health_pb2, health_pb2_grpc
+
 from schoolkit.context import caller_var, request_id_var
 from schoolkit.grpc_client import make_channel
 from schoolkit.grpc_server import start_server

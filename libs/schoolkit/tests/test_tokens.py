@@ -10,6 +10,7 @@ import time
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
 from schoolkit.tokens import TokenError, TokenIssuer
 
 

@@ -9,6 +9,9 @@ from typing import Any
 
 import grpc
 import pytest
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
 from school.grades.v1 import grades_pb2_grpc
 from school.students.v1 import events_pb2, students_pb2
 from school_grades.api.permissions import ALL
@@ -20,8 +23,6 @@ from schoolkit.events.cloudevents import CloudEvent
 from schoolkit.grpc_server import GrpcServer, start_server
 from schoolkit.testing import database_kinds, free_port, fresh_database
 from schoolkit.tokens import TokenIssuer, TokenVerifier, generate_keypair, load_private_key, load_public_key
-from sqlalchemy import Engine
-from sqlalchemy.orm import Session, sessionmaker
 
 
 @pytest.fixture(scope="session")

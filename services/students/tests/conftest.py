@@ -8,6 +8,8 @@ from typing import Any
 
 import grpc
 import pytest
+from sqlalchemy import Engine, func, select
+
 from school.students.v1 import students_pb2_grpc
 from school_students.adapters import tables
 from school_students.api.permissions import ALL
@@ -18,7 +20,6 @@ from schoolkit.db import make_engine, run_migrations
 from schoolkit.grpc_server import GrpcServer, start_server
 from schoolkit.testing import database_kinds, free_port, fresh_database
 from schoolkit.tokens import TokenIssuer, TokenVerifier, generate_keypair, load_private_key, load_public_key
-from sqlalchemy import Engine, func, select
 
 SCHOOL_A = "school-a"
 SCHOOL_B = "school-b"

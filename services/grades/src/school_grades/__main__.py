@@ -8,10 +8,9 @@ import sys
 import threading
 from types import FrameType
 
+from school_grades.config import SERVICE, Settings, load_settings
 from schoolkit.config import ConfigError
 from schoolkit.logging import configure_logging, get_logger
-
-from school_grades.config import SERVICE, Settings, load_settings
 
 log = get_logger(__name__)
 
@@ -19,10 +18,10 @@ log = get_logger(__name__)
 def serve(settings: Settings) -> None:
     """Run the gRPC server; health says NOT_SERVING until the database is reachable and migrated."""
     from prometheus_client import start_http_server
-    from schoolkit.grpc_server import run_until_signal, start_server
-    from schoolkit.tokens import TokenVerifier, load_public_key
 
     from school_grades.bootstrap import build
+    from schoolkit.grpc_server import run_until_signal, start_server
+    from schoolkit.tokens import TokenVerifier, load_public_key
 
     container = build(settings)
     verifier = TokenVerifier(load_public_key(settings.internal_token_public_key_file), audience=SERVICE)
@@ -40,11 +39,10 @@ def serve(settings: Settings) -> None:
 
 def consume(settings: Settings) -> None:
     """Keep the roster from school.students.v1 (group grades.roster) until SIGTERM/SIGINT."""
-    from schoolkit.db import make_engine
-    from schoolkit.events.consumer import Consumer  # type: ignore[import-not-found,unused-ignore]
-
     from school_grades.adapters.tables import inbox
     from school_grades.events.inbound import CONSUMER_GROUP, HANDLERS, TOPIC
+    from schoolkit.db import make_engine
+    from schoolkit.events.consumer import Consumer  # type: ignore[import-not-found,unused-ignore]
 
     if settings.metrics_port:
         from prometheus_client import start_http_server
@@ -67,9 +65,8 @@ def consume(settings: Settings) -> None:
 
 def migrate(settings: Settings) -> None:
     """Upgrade the database to the newest schema (safe to run again)."""
-    from schoolkit.db import run_migrations
-
     from school_grades.bootstrap import MIGRATIONS_DIR
+    from schoolkit.db import run_migrations
 
     run_migrations(MIGRATIONS_DIR, settings.database_url)
     log.info("migrations.done")

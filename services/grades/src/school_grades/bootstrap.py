@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from schoolkit.db import make_engine, make_session_factory, migrations_current, ping
 from sqlalchemy import Engine
 
 from school_grades.adapters.repositories import SqlAlchemyRosterReader
 from school_grades.api.servicer import GradesServicer
 from school_grades.app.queries import RosterQueries
 from school_grades.config import Settings
+from schoolkit.db import make_engine, make_session_factory, migrations_current, ping
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 

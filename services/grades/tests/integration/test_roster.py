@@ -8,6 +8,9 @@ from typing import Any
 import grpc
 import pytest
 from google.protobuf.message import DecodeError
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session, sessionmaker
+
 from school.grades.v1 import grades_pb2
 from school_grades.adapters.tables import roster, roster_changes
 from school_grades.domain.roster import InvalidEventError
@@ -15,8 +18,6 @@ from school_grades.events.inbound import HANDLERS
 from schoolkit.db import transaction
 from schoolkit.events.cloudevents import CloudEvent
 from schoolkit.grpc_errors import field_violations
-from sqlalchemy import Engine, func, select
-from sqlalchemy.orm import Session, sessionmaker
 
 pytestmark = pytest.mark.integration
 

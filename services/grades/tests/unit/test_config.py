@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from school_grades.config import load_settings
 from school_grades.events.inbound import sequence_of
 from schoolkit.config import ConfigError

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from schoolkit.db import make_engine, make_session_factory, migrations_current, ping
 from sqlalchemy import Engine
 
 from school_students.adapters.unit_of_work import unit_of_work_factory
@@ -14,6 +13,7 @@ from school_students.api.servicer import StudentsServicer
 from school_students.app.ports import Clock
 from school_students.app.use_cases import StudentsUseCases
 from school_students.config import Settings
+from schoolkit.db import make_engine, make_session_factory, migrations_current, ping
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 

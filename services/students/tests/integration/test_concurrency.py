@@ -7,6 +7,7 @@ from typing import Any
 
 import grpc
 import pytest
+
 from school.students.v1 import students_pb2
 
 pytestmark = pytest.mark.integration

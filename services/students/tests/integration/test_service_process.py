@@ -10,6 +10,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from grpc_health.v1 import health_pb2, health_pb2_grpc
+
 from school_students.adapters import tables
 from school_students.bootstrap import MIGRATIONS_DIR, build
 from school_students.config import load_settings

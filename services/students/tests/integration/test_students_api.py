@@ -7,11 +7,12 @@ from typing import Any
 
 import grpc
 import pytest
+from sqlalchemy import Engine, select
+
 from school.students.v1 import events_pb2, students_pb2
 from school_students.adapters.tables import outbox
 from school_students.api import permissions as perm
 from schoolkit.grpc_errors import field_violations
-from sqlalchemy import Engine, select
 
 pytestmark = pytest.mark.integration
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from school_students.config import load_settings
 from schoolkit.config import ConfigError
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from school_students.app.pagination import PageRequest, encode_token, make_page, page_request
 from school_students.domain.errors import ValidationError
 

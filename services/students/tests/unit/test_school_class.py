@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from school_students.domain.errors import ClassFullError, ValidationError
 from school_students.domain.school_class import SchoolClass, ensure_room, validate_class
 

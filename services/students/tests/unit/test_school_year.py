@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+
 from school_students.domain.errors import ValidationError
 from school_students.domain.school_year import validate_school_year
 

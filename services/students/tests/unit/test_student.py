@@ -6,6 +6,7 @@ import unicodedata
 from datetime import date
 
 import pytest
+
 from school_students.domain.dates import age_on, parse_iso_date
 from school_students.domain.errors import FieldErrors
 from school_students.domain.student import (

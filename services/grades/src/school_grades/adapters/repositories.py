@@ -7,7 +7,6 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from schoolkit.db import read_only
 from sqlalchemy import Row, and_, exists, insert, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -15,6 +14,7 @@ from school_grades.adapters.tables import roster, roster_changes
 from school_grades.app.pagination import PageRequest
 from school_grades.domain.names import roster_sort_key
 from school_grades.domain.roster import RosterEntry
+from schoolkit.db import read_only
 
 
 def utc(value: datetime) -> datetime:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from schoolkit.events.tables import inbox_table, outbox_table
 from sqlalchemy import BigInteger, Column, Date, DateTime, Index, Integer, MetaData, String, Table
 from sqlalchemy.types import TypeEngine
+
+from schoolkit.events.tables import inbox_table, outbox_table
 
 ID = 36
 SCHOOL_ID = 64

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import grpc
 from google.protobuf.timestamp_pb2 import Timestamp
-from school.grades.v1 import grades_pb2, grades_pb2_grpc
-from schoolkit.grpc_errors import InvalidInputError
-from schoolkit.grpc_server import current_caller, require
 
+from school.grades.v1 import grades_pb2, grades_pb2_grpc
 from school_grades.api import permissions as perm
 from school_grades.app.queries import RosterQueries
 from school_grades.domain.errors import DomainError
 from school_grades.domain.roster import RosterEntry
+from schoolkit.grpc_errors import InvalidInputError
+from schoolkit.grpc_server import current_caller, require
 
 SERVICE_NAME = grades_pb2.DESCRIPTOR.services_by_name["GradesService"].full_name
 

@@ -10,14 +10,14 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 
-from school.students.v1 import events_pb2, students_pb2
-from schoolkit.events.cloudevents import CloudEvent
-from schoolkit.logging import get_logger
 from sqlalchemy.orm import Session
 
+from school.students.v1 import events_pb2, students_pb2
 from school_grades.adapters.repositories import SqlAlchemyRosterRepository
 from school_grades.app.projection import project_details_change, project_enrolment
 from school_grades.domain.roster import InvalidEventError, Placement, StudentFacts, check_facts
+from schoolkit.events.cloudevents import CloudEvent
+from schoolkit.logging import get_logger
 
 TOPIC = "school.students.v1"
 CONSUMER_GROUP = "grades.roster"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from schoolkit.events.tables import inbox_table, outbox_table
 from sqlalchemy import (
     Column,
     Date,
@@ -19,6 +18,8 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.types import TypeEngine
+
+from schoolkit.events.tables import inbox_table, outbox_table
 
 ID = 36  # UUID text
 SCHOOL_ID = 64  # tenant ids come from identity; kept opaque

@@ -6,8 +6,6 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from types import TracebackType
 
-from schoolkit.db import read_only, transaction
-from schoolkit.events.outbox import record_event
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -21,6 +19,8 @@ from school_students.adapters.tables import outbox
 from school_students.app.ports import DuplicateKeyError
 from school_students.domain.events import DomainEvent
 from school_students.events.outbound import SERVICE, TOPIC, to_message
+from schoolkit.db import read_only, transaction
+from schoolkit.events.outbox import record_event
 
 
 class SqlAlchemyUnitOfWork:

@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from schoolkit import grpc_errors
-
 from school_students.domain import errors as domain
+from schoolkit import grpc_errors
 
 _STATUS: list[tuple[type[domain.DomainError], type[grpc_errors.ServiceError]]] = [
     (domain.ValidationError, grpc_errors.InvalidInputError),

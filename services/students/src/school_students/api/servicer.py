@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import grpc
 from google.protobuf.timestamp_pb2 import Timestamp
-from school.students.v1 import students_pb2, students_pb2_grpc
-from schoolkit.grpc_server import current_caller, require
 
+from school.students.v1 import students_pb2, students_pb2_grpc
 from school_students.api import permissions as perm
 from school_students.api.errors import domain_errors
 from school_students.app.commands import CreateClass, CreateSchoolYear, EnrollStudent, UpdateStudent
 from school_students.app.use_cases import StudentsUseCases
 from school_students.domain.student import Gender
 from school_students.events.outbound import class_message, student_message, year_message
+from schoolkit.grpc_server import current_caller, require
 
 SERVICE_NAME = students_pb2.DESCRIPTOR.services_by_name["StudentsService"].full_name
 # Unknown enum numbers (a newer client) are treated like UNSPECIFIED: refused with a field message.

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from google.protobuf.message import Message
-from school.students.v1 import events_pb2, students_pb2
 
+from school.students.v1 import events_pb2, students_pb2
 from school_students.domain import events
 from school_students.domain.school_class import SchoolClass
 from school_students.domain.school_year import SchoolYear

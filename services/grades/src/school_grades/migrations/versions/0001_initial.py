@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
+
 from schoolkit.events.tables import inbox_table, outbox_table
 
 revision = "0001"
