@@ -52,7 +52,7 @@ lint: install ## ruff, mypy, import-linter and buf lint
 breaking: ## buf breaking against main
 	cd protos && npx -y @bufbuild/buf@1.75.0 breaking --against '../.git#branch=main,subdir=protos'
 
-test: install ## Run the whole suite (SQLite; PostgreSQL too when TEST_POSTGRES_URL is set)
+test: install lint ## Lint, then run the whole suite (SQLite; PostgreSQL too when TEST_POSTGRES_URL is set)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 test-unit: install ## Unit tests only (no broker, no browser)
