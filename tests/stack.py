@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import requests
+
 from schoolkit.testing import free_port
 
 ROOT = Path(__file__).resolve().parents[1]

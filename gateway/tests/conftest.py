@@ -22,6 +22,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from google.protobuf import timestamp_pb2
+
 from school.grades.v1 import grades_pb2, grades_pb2_grpc
 from school.identity.v1 import identity_pb2, identity_pb2_grpc
 from school.students.v1 import students_pb2, students_pb2_grpc

@@ -6,6 +6,7 @@ import re
 
 import flask
 import pytest
+
 from school_gateway.app import create_app
 from school_gateway.authz import AUTHENTICATED, PUBLIC, permission, public, route_table, undeclared_routes
 

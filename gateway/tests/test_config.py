@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from school_gateway.config import ConfigError, load_settings
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import grpc
 import pytest
 from flask.testing import FlaskClient
+
 from school_gateway.app import create_app
 from school_gateway.authz import public
 from school_gateway.errors import GRPC_STATUS_MAP

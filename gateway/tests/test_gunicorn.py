@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 import requests
+
 from schoolkit.testing import free_port, wait_for
 
 pytestmark = pytest.mark.integration

@@ -9,6 +9,7 @@ from pathlib import Path
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 from flask.testing import FlaskClient
+
 from school_gateway.i18n import TRANSLATIONS, format_vn_date
 
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "school_gateway"

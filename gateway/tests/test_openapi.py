@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from flask import Flask
+
 from school_gateway.authz import route_table
 
 

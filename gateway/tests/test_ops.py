@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask.testing import FlaskClient
+
 from school_gateway.app import create_app
 from schoolkit.testing import free_port
 

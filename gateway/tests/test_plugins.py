@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
 from school_gateway import plugins as plugin_module
 from school_gateway.app import create_app
 from school_gateway.authz import undeclared_routes

@@ -7,6 +7,7 @@ import time
 import flask
 import pytest
 from flask.testing import FlaskClient
+
 from school_gateway.app import create_app
 
 

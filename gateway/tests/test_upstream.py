@@ -8,6 +8,7 @@ import grpc
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+
 from school_gateway.app import create_app
 from school_gateway.core import IDENTITY
 from school_gateway.grades import GRADES

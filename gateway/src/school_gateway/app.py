@@ -15,8 +15,6 @@ from urllib.parse import urlencode
 import flask
 from flask import request
 from flask_wtf.csrf import CSRFProtect
-from schoolkit.logging import configure_logging, get_logger
-from schoolkit.tokens import TokenIssuer, load_private_key
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from school_gateway import errors, i18n, observability, ops
@@ -29,6 +27,8 @@ from school_gateway.plugins import MenuEntry, Plugin, PluginError, load_plugins
 from school_gateway.sessions import CACHE_EXTENSION, SessionCache, loaded_principal
 from school_gateway.upstream import EXTENSION as UPSTREAMS_EXTENSION
 from school_gateway.upstream import TOKEN_LIFETIME_S, Upstreams
+from schoolkit.logging import configure_logging, get_logger
+from schoolkit.tokens import TokenIssuer, load_private_key
 
 log = get_logger(__name__)
 

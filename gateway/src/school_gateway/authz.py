@@ -13,11 +13,11 @@ import flask
 from flask import current_app, request
 from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
-from schoolkit.logging import get_logger
 
 from school_gateway.errors import GatewayError, wants_json
 from school_gateway.i18n import gettext as _
 from school_gateway.sessions import current_principal
+from schoolkit.logging import get_logger
 
 log = get_logger(__name__)
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from marshmallow import ValidationError, validates_schema
+
 from schoolkit.config import ConfigError, EnvSchema, fields, load_config, validate
 
 __all__ = ["ConfigError", "Settings", "load_settings"]

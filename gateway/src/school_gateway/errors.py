@@ -17,12 +17,12 @@ import marshmallow as ma
 from flask import request
 from flask_wtf.csrf import CSRFError
 from markupsafe import escape
-from schoolkit.context import current_request_id
-from schoolkit.grpc_errors import field_violations
-from schoolkit.logging import get_logger
 from werkzeug.exceptions import HTTPException
 
 from school_gateway.i18n import gettext as _
+from schoolkit.context import current_request_id
+from schoolkit.grpc_errors import field_violations
+from schoolkit.logging import get_logger
 
 log = get_logger(__name__)
 

@@ -16,6 +16,7 @@ from flask import request
 from flask_babel import Babel
 from flask_babel import get_locale as _get_locale
 from flask_babel import gettext as _gettext
+
 from schoolkit.logging import get_logger
 
 log = get_logger(__name__)

@@ -8,6 +8,7 @@ import time
 import flask
 from flask import g, request
 from prometheus_client import Counter, Histogram
+
 from schoolkit.context import child_traceparent, new_request_id, request_id_var, traceparent_var
 from schoolkit.logging import get_logger
 

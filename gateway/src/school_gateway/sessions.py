@@ -15,11 +15,11 @@ import time
 import flask
 import grpc
 from flask import g, request, session
-from school.identity.v1 import identity_pb2
-from schoolkit.logging import get_logger
 
+from school.identity.v1 import identity_pb2
 from school_gateway.principal import Principal
 from school_gateway.upstream import as_gateway, stub
+from schoolkit.logging import get_logger
 
 log = get_logger(__name__)
 

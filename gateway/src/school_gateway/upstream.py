@@ -20,15 +20,15 @@ import flask
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from prometheus_client import Histogram
-from schoolkit.context import Caller, request_id_var
-from schoolkit.grpc_client import make_channel
-from schoolkit.logging import get_logger
-from schoolkit.tokens import TokenIssuer
 
 from school_gateway.config import Settings
 from school_gateway.errors import GatewayError, rpc_code
 from school_gateway.i18n import gettext as _
 from school_gateway.plugins import PluginError, Upstream
+from schoolkit.context import Caller, request_id_var
+from schoolkit.grpc_client import make_channel
+from schoolkit.logging import get_logger
+from schoolkit.tokens import TokenIssuer
 
 log = get_logger(__name__)
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from school.identity.v1 import identity_pb2, identity_pb2_grpc
-
 from school_gateway.core import api, views
 from school_gateway.errors import N_
 from school_gateway.plugins import MenuEntry, Plugin, Upstream

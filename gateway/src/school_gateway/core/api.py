@@ -6,8 +6,8 @@ from typing import Any
 
 import grpc
 from flask_wtf.csrf import generate_csrf
-from school.identity.v1 import identity_pb2
 
+from school.identity.v1 import identity_pb2
 from school_gateway.api import ApiBlueprint
 from school_gateway.authz import authenticated, permission, public
 from school_gateway.core.schemas import LoginResponseSchema, LoginSchema, MeResponseSchema, SessionResponseSchema

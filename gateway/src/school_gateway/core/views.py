@@ -6,7 +6,6 @@ import flask
 import grpc
 from flask import request, url_for
 from flask.typing import ResponseReturnValue
-from schoolkit.logging import get_logger
 
 from school_gateway.authz import authenticated, public, safe_next
 from school_gateway.core.schemas import LoginSchema
@@ -15,6 +14,7 @@ from school_gateway.i18n import gettext as _
 from school_gateway.pages import load_form, render
 from school_gateway.plugins import DashboardCard, enabled_plugins
 from school_gateway.sessions import sign_in, sign_out
+from schoolkit.logging import get_logger
 
 log = get_logger(__name__)
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from school.grades.v1 import grades_pb2, grades_pb2_grpc
-
 from school_gateway.grades import api, views
 from school_gateway.plugins import Plugin, Upstream
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from school.grades.v1 import grades_pb2
-
 from school_gateway.api import ApiBlueprint
 from school_gateway.authz import permission
 from school_gateway.grades import convert

@@ -5,8 +5,8 @@ from __future__ import annotations
 import flask
 from flask import request
 from flask.typing import ResponseReturnValue
-from school.grades.v1 import grades_pb2
 
+from school.grades.v1 import grades_pb2
 from school_gateway.authz import permission
 from school_gateway.grades import convert
 from school_gateway.pages import can_open, render

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from school.students.v1 import students_pb2, students_pb2_grpc
-
 from school_gateway.errors import N_
 from school_gateway.plugins import DashboardCard, MenuEntry, Plugin, Upstream
 from school_gateway.sessions import loaded_principal

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import grpc
-from school.students.v1 import students_pb2
 
+from school.students.v1 import students_pb2
 from school_gateway.api import ApiBlueprint
 from school_gateway.authz import permission
 from school_gateway.errors import from_rpc_error

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from school.students.v1 import students_pb2
-
 from school_gateway.schemas import iso_date
 
 _GENDER_OUT = {students_pb2.GENDER_MALE: "male", students_pb2.GENDER_FEMALE: "female"}

@@ -10,8 +10,8 @@ import flask
 import grpc
 from flask import request, url_for
 from flask.typing import ResponseReturnValue
-from school.students.v1 import students_pb2
 
+from school.students.v1 import students_pb2
 from school_gateway.authz import permission
 from school_gateway.errors import GatewayError
 from school_gateway.i18n import gettext as _

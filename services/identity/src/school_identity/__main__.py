@@ -11,22 +11,21 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from schoolkit.config import ConfigError
-from schoolkit.logging import configure_logging, get_logger
-
 from school_identity import SERVICE_NAME, TOPIC
 from school_identity.config import Settings, load_settings
+from schoolkit.config import ConfigError
+from schoolkit.logging import configure_logging, get_logger
 
 log = get_logger(__name__)
 
 
 def _serve(settings: Settings) -> int:
     from prometheus_client import start_http_server
-    from schoolkit.grpc_server import run_until_signal, start_server
-    from schoolkit.tokens import TokenVerifier, load_public_key
 
     from school_identity.api.servicer import IdentityServicer
     from school_identity.bootstrap import build
+    from schoolkit.grpc_server import run_until_signal, start_server
+    from schoolkit.tokens import TokenVerifier, load_public_key
 
     key_file = Path(settings.internal_token_public_key_file)
     if not key_file.is_file():
@@ -52,12 +51,12 @@ def _serve(settings: Settings) -> int:
 def _relay(settings: Settings) -> int:
     # Imported here: the relay, topic helper and Kafka client are not needed by the other commands.
     from prometheus_client import start_http_server
-    from schoolkit.db import make_engine
-    from schoolkit.events.relay import Relay
-    from schoolkit.events.topics import ensure_topics
 
     from school_identity.adapters.tables import outbox
     from school_identity.config import load_kafka_config
+    from schoolkit.db import make_engine
+    from schoolkit.events.relay import Relay
+    from schoolkit.events.topics import ensure_topics
 
     kafka = load_kafka_config()
     if settings.metrics_port:
@@ -97,9 +96,8 @@ def _relay(settings: Settings) -> int:
 
 
 def _migrate(settings: Settings) -> int:
-    from schoolkit.db import run_migrations
-
     from school_identity.bootstrap import MIGRATIONS_DIR
+    from schoolkit.db import run_migrations
 
     run_migrations(MIGRATIONS_DIR, settings.database_url)
     log.info("identity.migrated")
@@ -107,10 +105,9 @@ def _migrate(settings: Settings) -> int:
 
 
 def _seed_demo(settings: Settings) -> int:
-    from schoolkit.db import run_migrations
-
     from school_identity.bootstrap import MIGRATIONS_DIR, build
     from school_identity.seed import format_table, seed_demo
+    from schoolkit.db import run_migrations
 
     # Upgrading is idempotent, and a seed on an empty database should just work.
     run_migrations(MIGRATIONS_DIR, settings.database_url)

@@ -6,7 +6,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from schoolkit.db import make_engine, make_session_factory, migrations_current, ping
 from sqlalchemy import Engine
 
 from school_identity.adapters.passwords import Argon2PasswordHasher
@@ -15,6 +14,7 @@ from school_identity.app.deps import Deps, utc_now
 from school_identity.app.ports import Clock, PasswordHasher
 from school_identity.config import Settings
 from school_identity.domain.sessions import SessionPolicy
+from schoolkit.db import make_engine, make_session_factory, migrations_current, ping
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 

@@ -7,11 +7,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from schoolkit.config import EnvSchema, fields, load_config, validate
-
 from school_identity.domain.passwords import ARGON2_MIN_MEMORY_KIB as MIN_MEMORY_KIB
 from school_identity.domain.passwords import ARGON2_MIN_PARALLELISM as MIN_PARALLELISM
 from school_identity.domain.passwords import ARGON2_MIN_TIME_COST as MIN_TIME_COST
+from schoolkit.config import EnvSchema, fields, load_config, validate
 
 if TYPE_CHECKING:
     from schoolkit.events.settings import KafkaConfig

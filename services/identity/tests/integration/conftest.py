@@ -9,6 +9,8 @@ from typing import Any
 
 import grpc
 import pytest
+from sqlalchemy import select
+
 from school.identity.v1 import identity_pb2, identity_pb2_grpc
 from school_identity.adapters.tables import audit_log, outbox
 from school_identity.api.servicer import IdentityServicer
@@ -22,7 +24,6 @@ from schoolkit.db import run_migrations
 from schoolkit.grpc_server import GrpcServer, start_server
 from schoolkit.testing import database_kinds, free_port, fresh_database
 from schoolkit.tokens import TokenIssuer, TokenVerifier, generate_keypair, load_private_key, load_public_key
-from sqlalchemy import select
 
 SCHOOL_ID = "6f1c1a40-8d3e-4c5b-9a57-2e0b3c1d7f01"
 PASSWORD = "Mật khẩu thử nghiệm 2026"

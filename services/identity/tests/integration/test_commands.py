@@ -12,6 +12,8 @@ from pathlib import Path
 import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
+from sqlalchemy import select
+
 from school.identity.v1 import identity_pb2, identity_pb2_grpc
 from school_identity.adapters.tables import accounts, schools
 from school_identity.bootstrap import MIGRATIONS_DIR
@@ -20,7 +22,6 @@ from schoolkit.context import Caller
 from schoolkit.db import make_engine, migrations_current
 from schoolkit.testing import database_kinds, free_port, fresh_database, wait_for
 from schoolkit.tokens import TokenIssuer, load_private_key
-from sqlalchemy import select
 
 pytestmark = pytest.mark.integration
 

@@ -11,6 +11,9 @@ from typing import Any
 import grpc
 import pytest
 from argon2 import PasswordHasher
+from sqlalchemy import select, update
+from sqlalchemy.exc import DBAPIError
+
 from school.identity.v1 import events_pb2, identity_pb2
 from school_identity.adapters import unit_of_work
 from school_identity.adapters.tables import accounts, audit_log, outbox, sessions
@@ -21,8 +24,6 @@ from school_identity.domain.roles import permissions_for
 from school_identity.domain.sessions import session_key
 from schoolkit.context import Caller
 from schoolkit.grpc_errors import field_violations
-from sqlalchemy import select, update
-from sqlalchemy.exc import DBAPIError
 
 pytestmark = pytest.mark.integration
 

@@ -7,10 +7,11 @@ from pathlib import Path
 import pytest
 from alembic import command
 from alembic.config import Config
+from sqlalchemy import inspect
+
 from school_identity.bootstrap import MIGRATIONS_DIR
 from schoolkit.db import make_engine, migrations_current, normalise_url, run_migrations
 from schoolkit.testing import database_kinds, fresh_database
-from sqlalchemy import inspect
 
 pytestmark = pytest.mark.integration
 

@@ -9,6 +9,7 @@ from datetime import datetime
 from types import TracebackType
 
 import pytest
+
 from school_identity.app.deps import Deps
 from school_identity.domain.errors import UsernameTakenError
 from school_identity.domain.events import DomainEvent

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+
 from school_identity.app.accounts import create_account, ensure_school, get_me, record_access_denied
 from school_identity.app.commands import CreateAccount, CreateSchool, GetMe, RecordAccessDenied
 from school_identity.app.deps import Deps

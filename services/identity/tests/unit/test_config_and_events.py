@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+
 from school.identity.v1 import events_pb2
 from school_identity.config import load_settings
 from school_identity.domain.events import AccountCreated, UserLoggedIn

@@ -6,6 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+
 from school_identity.app.commands import Login
 from school_identity.app.deps import Deps
 from school_identity.app.login import login

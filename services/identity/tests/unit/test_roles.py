@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+
 from school_identity.domain.roles import DEFAULT_ROLE_PERMISSIONS, ROLE_NAMES, Role, parse_role, permissions_for
 
 STUDENT_DATA = {

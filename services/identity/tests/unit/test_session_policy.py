@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+
 from school_identity.domain.sessions import SessionPolicy, SessionState, session_key
 
 T0 = datetime(2026, 1, 5, 7, 30, tzinfo=UTC)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+
 from school_identity.app.accounts import disable_account
 from school_identity.app.commands import DisableAccount, Login, Logout, ValidateSession
 from school_identity.app.deps import Deps

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from school_identity.domain.passwords import password_problem
 from school_identity.domain.usernames import normalise_username, username_problem
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from schoolkit.events.tables import outbox_table
 from sqlalchemy import (
     JSON,
     BigInteger,
@@ -19,6 +18,8 @@ from sqlalchemy import (
     Table,
 )
 from sqlalchemy.types import TypeDecorator
+
+from schoolkit.events.tables import outbox_table
 
 
 class UTCDateTime(TypeDecorator[datetime]):

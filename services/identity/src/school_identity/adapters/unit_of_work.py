@@ -5,8 +5,6 @@ from __future__ import annotations
 from contextlib import ExitStack
 from types import TracebackType
 
-from schoolkit.db import read_only, transaction
-from schoolkit.events.outbox import record_event
 from sqlalchemy.orm import Session as DbSession
 from sqlalchemy.orm import sessionmaker
 
@@ -20,6 +18,8 @@ from school_identity.adapters.repositories import (
 from school_identity.adapters.tables import outbox
 from school_identity.domain.events import DomainEvent
 from school_identity.events.outbound import to_outbound
+from schoolkit.db import read_only, transaction
+from schoolkit.events.outbox import record_event
 
 
 class SqlAlchemyUnitOfWork:

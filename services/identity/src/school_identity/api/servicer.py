@@ -8,7 +8,14 @@ from datetime import datetime
 
 import grpc
 from google.protobuf.timestamp_pb2 import Timestamp
+
 from school.identity.v1 import identity_pb2, identity_pb2_grpc
+from school_identity.app import accounts, login, sessions
+from school_identity.app.commands import GetMe, Login, Logout, RecordAccessDenied, ValidateSession
+from school_identity.app.deps import Deps
+from school_identity.domain import errors
+from school_identity.domain.model import Principal
+from school_identity.domain.roles import ME_READ
 from schoolkit.context import request_id_var
 from schoolkit.grpc_errors import (
     AlreadyExistsError,
@@ -20,13 +27,6 @@ from schoolkit.grpc_errors import (
     UnauthenticatedError,
 )
 from schoolkit.grpc_server import current_caller
-
-from school_identity.app import accounts, login, sessions
-from school_identity.app.commands import GetMe, Login, Logout, RecordAccessDenied, ValidateSession
-from school_identity.app.deps import Deps
-from school_identity.domain import errors
-from school_identity.domain.model import Principal
-from school_identity.domain.roles import ME_READ
 
 SERVICE_FULL_NAME = identity_pb2.DESCRIPTOR.services_by_name["IdentityService"].full_name
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from google.protobuf.message import Message
-from school.identity.v1 import events_pb2
 
+from school.identity.v1 import events_pb2
 from school_identity import TOPIC
 from school_identity.domain.events import AccountCreated, DomainEvent, UserLoggedIn
 

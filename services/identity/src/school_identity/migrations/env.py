@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from alembic import context
-from schoolkit.db import make_engine
 
 from school_identity.adapters.tables import metadata
+from schoolkit.db import make_engine
 
 config = context.config
 url = config.get_main_option("sqlalchemy.url")

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
+
 from schoolkit.events.tables import outbox_table
 
 revision: str = "0001"
