@@ -25,6 +25,16 @@ sys.path.insert(0, str(ROOT))
 from tests.stack import Api, Stack  # noqa: E402
 
 DEMO_SCHOOL_ID = "6f1c1a40-8d3e-4c5b-9a57-2e0b3c1d7f01"
+FAMILY = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Vũ"]
+MIDDLE = ["Văn", "Thị", "Minh", "Ngọc", "Đức"]
+GIVEN = ["An", "Bình", "Chi", "Dũng", "Giang", "Hạnh", "Khoa", "Lan", "Minh", "Nga"]
+
+
+def pupil_name(i: int) -> str:
+    """300 distinct Vietnamese names (the register refuses a duplicate name and birth date in a class)."""
+    return f"{FAMILY[i % 6]} {MIDDLE[(i // 6) % 5]} {GIVEN[(i // 30) % 10]}"
+
+
 RESULTS = ROOT / "bench" / "results"
 
 
@@ -112,15 +122,16 @@ def main() -> None:
             )
             have = len(api.get(f"/api/v1/classes/{cls['id']}/students").json()["items"])
             for i in range(have, args.class_size):
-                api.post(
+                r = api.post(
                     "/api/v1/students",
                     {
                         "class_id": cls["id"],
-                        "full_name": f"Học Sinh Thử {i:02d}",
+                        "full_name": pupil_name(i),
                         "date_of_birth": "2019-05-05",
                         "gender": "male" if i % 2 else "female",
                     },
-                ).raise_for_status()
+                )
+                assert r.ok, r.text
             student_id = api.get(f"/api/v1/classes/{cls['id']}/students").json()["items"][0]["id"]
             cookie = "; ".join(f"{c.name}={c.value}" for c in api.http.cookies)
             targets = {

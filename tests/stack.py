@@ -10,13 +10,13 @@ import threading
 import time
 from pathlib import Path
 
-import requests
-
+from deploy.local.launch import DEMO_PASSWORD, ApiClient, demo_totp, spend_current_step
 from schoolkit.testing import free_port
+
+__all__ = ["DEMO_PASSWORD", "ROOT", "Api", "Stack", "demo_totp", "spend_current_step", "wait_until"]
 
 ROOT = Path(__file__).resolve().parents[1]
 LAUNCHER = ROOT / "deploy" / "local" / "launch.py"
-DEMO_PASSWORD = "TrungVuong@2026"
 
 
 class Stack:
@@ -118,33 +118,8 @@ class Stack:
         return code
 
 
-class Api:
-    """A JSON API client signed in through the gateway (cookie session + CSRF header)."""
-
-    def __init__(self, base: str):
-        self.base = base
-        self.http = requests.Session()
-        self.csrf = ""
-
-    def login(self, username: str, password: str = DEMO_PASSWORD) -> requests.Response:
-        r = self.http.get(self.base + "/api/v1/session", timeout=10)
-        if r.ok:
-            self.csrf = r.json().get("csrf_token", "")
-        r = self.http.post(
-            self.base + "/api/v1/auth/login",
-            json={"username": username, "password": password},
-            headers={"X-CSRFToken": self.csrf},
-            timeout=30,
-        )
-        if r.ok:
-            self.csrf = r.json()["csrf_token"]
-        return r
-
-    def get(self, path: str, **params: object) -> requests.Response:
-        return self.http.get(self.base + path, params=params, timeout=15)
-
-    def post(self, path: str, body: dict) -> requests.Response:
-        return self.http.post(self.base + path, json=body, headers={"X-CSRFToken": self.csrf}, timeout=15)
+# The JSON client of the launcher (CSRF and demo MFA codes included), used by tests as is.
+Api = ApiClient
 
 
 def wait_until(pred, timeout_s: float = 30, interval_s: float = 0.25):  # type: ignore[no-untyped-def]

@@ -9,6 +9,8 @@ survives a restart; the broker is in memory, and the relays replay what it lost 
 from __future__ import annotations
 
 import argparse
+import base64
+import hashlib
 import os
 import secrets
 import shutil
@@ -17,6 +19,7 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import requests
@@ -38,14 +41,26 @@ DEMO_ACCOUNTS = (
     ("phuhuynh", "Cha mẹ học sinh"),
     ("quantri", "Quản trị hệ thống"),
 )
+# Roles that must pass a second factor (identity's MFA_REQUIRED_ROLES default: HT, PHT, VP, KT, TB, YT, QTHT).
+DEMO_MFA_USERS = frozenset({"hieutruong", "phohieutruong", "vanphong", "ketoan", "thietbi", "yte", "quantri"})
 # A small but realistic demo: one class per grade level, a few pupils each.
+# Birthdays are month-day only: a pupil of grade g was born in the year the school year starts
+# minus 5 minus g (grade 1 at 6, counted by calendar year).
 DEMO_CLASSES = {
-    "1A": (1, [("Nguyễn Minh Anh", "2019-03-14", "female"), ("Trần Gia Bảo", "2019-07-02", "male")]),
-    "2A": (2, [("Lê Hoàng Nam", "2018-01-20", "male"), ("Phạm Ngọc Diệp", "2018-11-05", "female")]),
-    "3A": (3, [("Võ Thành Đạt", "2017-05-09", "male"), ("Đặng Thu Hà", "2017-09-30", "female")]),
-    "4A": (4, [("Bùi Quang Huy", "2016-02-17", "male"), ("Hoàng Khánh Linh", "2016-08-23", "female")]),
-    "5A": (5, [("Ngô Đức Mạnh", "2015-04-11", "male"), ("Đỗ Phương Thảo", "2015-12-01", "female")]),
+    "1A": (1, [("Nguyễn Minh Anh", "03-14", "female"), ("Trần Gia Bảo", "07-02", "male")]),
+    "2A": (2, [("Lê Hoàng Nam", "01-20", "male"), ("Phạm Ngọc Diệp", "11-05", "female")]),
+    "3A": (3, [("Võ Thành Đạt", "05-09", "male"), ("Đặng Thu Hà", "09-30", "female")]),
+    "4A": (4, [("Bùi Quang Huy", "02-17", "male"), ("Hoàng Khánh Linh", "08-23", "female")]),
+    "5A": (5, [("Ngô Đức Mạnh", "04-11", "male"), ("Đỗ Phương Thảo", "12-01", "female")]),
 }
+
+
+def current_school_year(today: date | None = None) -> tuple[str, str, str]:
+    """(name, first day, last day) of the school year running today: a year runs September to May,
+    and from August on the coming year is the one being prepared."""
+    today = today or date.today()
+    start = today.year if today.month >= 8 else today.year - 1
+    return f"{start}-{start + 1}", f"{start}-09-05", f"{start + 1}-05-31"
 
 
 @dataclass(frozen=True)
@@ -82,9 +97,10 @@ class Layout:
             KAFKA_SESSION_TIMEOUT_MS=env.get("KAFKA_SESSION_TIMEOUT_MS", "6000"),
             INTERNAL_TOKEN_PUBLIC_KEY_FILE=str(keys / "internal.pub"),
             INTERNAL_TOKEN_PRIVATE_KEY_FILE=str(keys / "internal.key"),
+            MFA_KEY_FILE=str(keys / "mfa.key"),
             GATEWAY_SECRET_KEY=(keys / "gateway-secret").read_text().strip(),
             GATEWAY_BIND=f"127.0.0.1:{self.gateway_port}",
-            GATEWAY_PLUGINS=env.get("GATEWAY_PLUGINS", "core,students,grades"),
+            GATEWAY_PLUGINS=env.get("GATEWAY_PLUGINS", "core,students,grades,staff,access"),
             SESSION_COOKIE_SECURE="false",
             GUNICORN_WORKERS=env.get("GUNICORN_WORKERS", "2"),
         )
@@ -136,62 +152,147 @@ def wait_ready(layout: Layout, proc: subprocess.Popen[bytes], timeout_s: float) 
     raise SystemExit(f"launcher: the gateway was not ready within {timeout_s:.0f}s")
 
 
+def demo_totp_secret(username: str) -> str:
+    """The demo-only TOTP secret `seed-demo` enrols for MFA-required roles (shown in the banner)."""
+    digest = hashlib.sha256(f"trung-vuong-demo:{username}".encode()).digest()[:20]
+    return base64.b32encode(digest).decode()
+
+
+# A TOTP code works once: remember the last time step used per account in this process.
+_last_step: dict[str, int] = {}
+
+
+def demo_totp(username: str) -> str:
+    """A fresh code for a demo account, waiting for the next 30 s step if this one was used."""
+    import pyotp
+
+    totp = pyotp.TOTP(demo_totp_secret(username))
+    step = int(time.time()) // 30
+    if _last_step.get(username) == step:
+        time.sleep(30 - time.time() % 30 + 0.05)
+        step = int(time.time()) // 30
+    _last_step[username] = step
+    return totp.now()
+
+
+def spend_current_step(username: str) -> None:
+    """Mark this 30 s step as used, so the next demo_totp() waits for a fresh code."""
+    _last_step[username] = int(time.time()) // 30
+
+
 class ApiClient:
-    """Signs in through the gateway's JSON API the way any integration would."""
+    """Signs in through the gateway's JSON API the way any integration would (CSRF, MFA steps)."""
 
     def __init__(self, base: str):
         self.base = base
         self.http = requests.Session()
         self.csrf = ""
 
-    def login(self, username: str, password: str) -> None:
+    def login(self, username: str, password: str = DEMO_PASSWORD) -> requests.Response:
+        """Sign in; answers an MFA challenge with the demo account's TOTP code when asked."""
         r = self.http.get(self.base + "/api/v1/session", timeout=10)
         if r.ok:
             self.csrf = r.json().get("csrf_token", "")
-        r = self.http.post(
-            self.base + "/api/v1/auth/login",
-            json={"username": username, "password": password},
-            headers={"X-CSRFToken": self.csrf},
-            timeout=30,
-        )
-        r.raise_for_status()
-        self.csrf = r.json()["csrf_token"]
+        r = self.post("/api/v1/auth/login", {"username": username, "password": password}, timeout=30)
+        if r.ok:
+            self.csrf = r.json().get("csrf_token", self.csrf)
+            if r.json().get("outcome") == "mfa_required":
+                r = self._second_factor(username)
+        return r
 
-    def get(self, path: str) -> dict:
-        r = self.http.get(self.base + path, timeout=10)
-        r.raise_for_status()
-        return r.json()
+    def _second_factor(self, username: str) -> requests.Response:
+        # Another process (the launcher's seed, a parallel test) may have spent this 30 s step's
+        # code already, and identity accepts each code once: then wait for the next step.
+        for _ in range(2):
+            r = self.post("/api/v1/auth/continue", {"totp_code": demo_totp(username)}, timeout=30)
+            if r.ok:
+                self.csrf = r.json().get("csrf_token", self.csrf)
+                return r
+            if r.status_code != 400:
+                return r
+            spend_current_step(username)
+        return r
 
-    def post(self, path: str, body: dict) -> dict:
-        r = self.http.post(self.base + path, json=body, headers={"X-CSRFToken": self.csrf}, timeout=10)
+    def get(self, path: str, **params: object) -> requests.Response:
+        return self.http.get(self.base + path, params=params, timeout=15)  # type: ignore[arg-type]
+
+    def post(self, path: str, body: dict, timeout: float = 15) -> requests.Response:
+        return self.http.post(self.base + path, json=body, headers={"X-CSRFToken": self.csrf}, timeout=timeout)
+
+    def items(self, path: str, **params: object) -> list[dict]:
+        r = self.get(path, **params)
         r.raise_for_status()
-        return r.json()
+        return list(r.json()["items"])
+
+    def create(self, path: str, body: dict) -> dict:
+        r = self.post(path, body)
+        if not r.ok:
+            raise RuntimeError(f"POST {path} failed with {r.status_code}: {r.text}")
+        return dict(r.json())
 
 
 def seed_school(layout: Layout) -> bool:
     """Create the demo year, classes and pupils through the gateway, once. True if it seeded."""
-    api = ApiClient(layout.gateway_url)
-    api.login("hieutruong", DEMO_PASSWORD)
-    if api.get("/api/v1/school-years")["items"]:
+    marker = layout.var / "demo-seeded"
+    if marker.exists():
         return False
-    year = api.post("/api/v1/school-years", {"name": "2025-2026", "start_date": "2025-09-05", "end_date": "2026-05-31"})
+    api = ApiClient(layout.gateway_url)
+    api.login("hieutruong").raise_for_status()
+    name, first_day, last_day = current_school_year()
+    year = api.create("/api/v1/school-years", {"name": name, "start_date": first_day, "end_date": last_day})
+    start_year = int(first_day[:4])
+    class_ids: dict[str, str] = {}
     for name, (grade, pupils) in DEMO_CLASSES.items():
-        cls = api.post("/api/v1/classes", {"school_year_id": year["id"], "name": name, "grade_level": grade})
-        for full_name, dob, gender in pupils:
-            api.post(
+        cls = api.create("/api/v1/classes", {"school_year_id": year["id"], "name": name, "grade_level": grade})
+        class_ids[name] = cls["id"]
+        for full_name, birthday, gender in pupils:
+            dob = f"{start_year - 5 - grade}-{birthday}"
+            api.create(
                 "/api/v1/students",
                 {"class_id": cls["id"], "full_name": full_name, "date_of_birth": dob, "gender": gender},
             )
+    grant_demo_assignments(api, year["id"], class_ids)
+    marker.write_text(name + "\n")
     return True
 
 
+def grant_demo_assignments(api: ApiClient, year_id: str, class_ids: dict[str, str]) -> None:
+    """Phân công for the demo teachers: GVCN of 1A, GVBM of English in 2A and 3A, TTCM of Tổ 1.
+
+    Identity learns the new year and classes from students' events, so a grant is retried until
+    identity's copy has caught up (a few seconds after the classes were created).
+    """
+    accounts = {a["username"]: a["id"] for a in api.items("/api/v1/accounts", page_size=200)}
+    departments = {d["name"]: d["id"] for d in api.items("/api/v1/departments")}
+    grants = [
+        {"user_id": accounts["gvcn"], "role": "GVCN", "class_id": class_ids["1A"]},
+        {"user_id": accounts["gvbm"], "role": "GVBM", "class_id": class_ids["2A"], "subject_code": "TIENG_ANH"},
+        {"user_id": accounts["gvbm"], "role": "GVBM", "class_id": class_ids["3A"], "subject_code": "TIENG_ANH"},
+        {"user_id": accounts["totruong"], "role": "TTCM", "department_id": departments["Tổ 1"]},
+    ]
+    for grant in grants:
+        body = {**grant, "school_year_id": year_id}
+        deadline = time.monotonic() + 90
+        while True:
+            r = api.post("/api/v1/assignments", body)
+            if r.ok:
+                break
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"demo assignment refused: {r.status_code} {r.text}")
+            time.sleep(1)
+
+
 def banner(layout: Layout, seeded: bool) -> str:
-    rows = "\n".join(f"    {user:<14} {role}" for user, role in DEMO_ACCOUNTS)
+    rows = "\n".join(
+        f"    {user:<14} {role:<30} {demo_totp_secret(user) if user in DEMO_MFA_USERS else ''}"
+        for user, role in DEMO_ACCOUNTS
+    )
     note = "Đã tạo dữ liệu mẫu." if seeded else "Dữ liệu mẫu đã có từ lần chạy trước."
     return (
         f"\n  Trường Tiểu học Trung Vương — hệ thống quản lý trường học đang chạy.\n"
         f"  Mở trình duyệt: {layout.gateway_url}\n  {note}\n"
-        f"  Tài khoản mẫu (mật khẩu: {DEMO_PASSWORD}):\n{rows}\n"
+        f"  Tài khoản mẫu (mật khẩu: {DEMO_PASSWORD}); cột cuối là khóa xác thực hai lớp (TOTP) của các vai trò\n"
+        f"  bắt buộc 2FA — nhập khóa vào ứng dụng xác thực (Google Authenticator, …) để lấy mã 6 số:\n{rows}\n"
         f"  Nhấn Ctrl-C để dừng.\n"
     )
 

@@ -11,7 +11,7 @@ from school_gateway.config import ConfigError, load_settings
 
 def test_defaults(keys: tuple[Path, Path]) -> None:
     settings = load_settings({"GATEWAY_SECRET_KEY": "s" * 32, "INTERNAL_TOKEN_PRIVATE_KEY_FILE": str(keys[0])})
-    assert settings.plugins == ("core", "students", "grades")
+    assert settings.plugins == ("core", "students", "grades", "staff", "access")
     assert settings.addr("IDENTITY_GRPC_ADDR") == "127.0.0.1:50051"
     assert settings.addr("STUDENTS_GRPC_ADDR") == "127.0.0.1:50052"
     assert settings.addr("GRADES_GRPC_ADDR") == "127.0.0.1:50053"
@@ -80,7 +80,7 @@ def test_plugins_and_flags_are_parsed(keys: tuple[Path, Path]) -> None:
 def test_bad_plugin_lists_are_refused(keys: tuple[Path, Path], value: str) -> None:
     env = {"GATEWAY_SECRET_KEY": "s" * 32, "INTERNAL_TOKEN_PRIVATE_KEY_FILE": str(keys[0]), "GATEWAY_PLUGINS": value}
     if value == "":
-        assert load_settings(env).plugins == ("core", "students", "grades")
+        assert load_settings(env).plugins == ("core", "students", "grades", "staff", "access")
         return
     with pytest.raises(ConfigError, match="GATEWAY_PLUGINS"):
         load_settings(env)

@@ -66,6 +66,15 @@ def test_workers_talk_to_upstreams_after_fork(served: str, upstreams) -> None:
         timeout=5,
     )
     assert login.status_code == 200, login.text
+    assert login.json()["outcome"] == "mfa_required"  # the principal's role needs a second factor
+    # The pending step lives in the signed cookie, so any worker can take the answer.
+    login = http.post(
+        served + "/api/v1/auth/continue",
+        json={"totp_code": upstreams.identity.fresh_code("hieutruong")},
+        headers={"X-CSRFToken": login.json()["csrf_token"]},
+        timeout=5,
+    )
+    assert login.json()["outcome"] == "signed_in", login.text
     token = login.json()["csrf_token"]
     created = http.post(
         served + "/api/v1/school-years",

@@ -105,3 +105,54 @@ def test_catalogue_template_is_current() -> None:
     with (TRANSLATIONS / "vi" / "LC_MESSAGES" / "messages.po").open("rb") as fh:
         vi = {m.id for m in read_po(fh) if m.id}
     assert pot == vi
+
+
+NEW_PAGES = {
+    "/account": ("Tài khoản của tôi", "My account"),
+    "/step-up": ("Xác thực lại", "Confirm it is you"),
+    "/staff": ("Hồ sơ CBGVNV", "Staff records"),
+    "/staff/new": ("Thêm hồ sơ", "New staff record"),
+    "/staff/import": ("Nhập hồ sơ cán bộ từ Excel", "Import staff records from Excel"),
+    "/staff/export": ("Xuất hồ sơ cán bộ ra Excel", "Export staff records to Excel"),
+    "/departments": ("Tổ chuyên môn", "Subject groups"),
+    "/access/roles": ("Phân quyền", "Permissions"),
+    "/access/assignments": ("Phân công", "Assignments"),
+    "/access/accounts": ("Tài khoản người dùng", "User accounts"),
+    "/access/review": ("Rà soát tài khoản", "Account review"),
+    "/audit-log": ("Nhật ký hệ thống", "Audit log"),
+}
+
+
+def test_identity_pages_are_vietnamese_by_default_and_english_on_request(client: FlaskClient, signed_in: str) -> None:
+    for path, (vi, _en) in NEW_PAGES.items():
+        page = client.get(path)
+        assert page.status_code == 200, path
+        assert '<html lang="vi">' in page.text, path
+        assert f"<title>{vi} — Trường Tiểu học Trung Vương</title>" in page.text, path
+    for path, (_vi, en) in NEW_PAGES.items():
+        page = client.get(f"{path}?lang=en")
+        assert f"<title>{en} — Trường Tiểu học Trung Vương</title>" in page.text, path
+    client.get("/?lang=vi")
+
+
+def test_school_terms_in_the_vietnamese_catalogue() -> None:
+    with (TRANSLATIONS / "vi" / "LC_MESSAGES" / "messages.po").open("rb") as fh:
+        catalogue = read_po(fh, locale="vi")
+    terms = {
+        "Subject group": "Tổ chuyên môn",
+        "Permissions": "Phân quyền",
+        "Assignments": "Phân công",
+        "Role": "Vai trò",
+        "Permission": "Quyền",
+        "Account review": "Rà soát tài khoản",
+        "Audit log": "Nhật ký hệ thống",
+        "Two-factor authentication": "Xác thực hai lớp",
+        "Recovery code": "Mã khôi phục",
+        "Disable account": "Khóa tài khoản",
+        "Enable account": "Mở khóa tài khoản",
+        "Set up two-factor authentication": "Thiết lập xác thực hai lớp",
+        "Enter your authentication code": "Nhập mã xác thực",
+        "First sign-in: change your password": "Đổi mật khẩu lần đầu",
+    }
+    for msgid, expected in terms.items():
+        assert catalogue.get(msgid).string == expected, msgid

@@ -22,6 +22,8 @@ def test_readyz_is_200_when_every_upstream_serves(client: FlaskClient) -> None:
         "status": "ok",
         "upstreams": [
             {"name": "identity", "status": "SERVING"},
+            {"name": "identity.staff", "status": "SERVING"},
+            {"name": "identity.access", "status": "SERVING"},
             {"name": "students", "status": "SERVING"},
             {"name": "grades", "status": "SERVING"},
         ],
@@ -33,7 +35,13 @@ def test_readyz_is_503_when_an_upstream_is_not_serving(client: FlaskClient, upst
     response = client.get("/readyz")
     assert response.status_code == 503
     statuses = {u["name"]: u["status"] for u in response.json["upstreams"]}
-    assert statuses == {"identity": "SERVING", "students": "SERVING", "grades": "NOT_SERVING"}
+    assert statuses == {
+        "identity": "SERVING",
+        "identity.staff": "SERVING",
+        "identity.access": "SERVING",
+        "students": "SERVING",
+        "grades": "NOT_SERVING",
+    }
 
 
 def test_readyz_is_503_quickly_when_an_upstream_is_down(environ: dict[str, str]) -> None:
@@ -49,7 +57,7 @@ def test_readyz_only_checks_enabled_plugins(environ: dict[str, str]) -> None:
     app = create_app({**environ, "GATEWAY_PLUGINS": "core", "STUDENTS_GRPC_ADDR": f"127.0.0.1:{free_port()}"})
     response = app.test_client().get("/readyz")
     assert response.status_code == 200
-    assert [u["name"] for u in response.json["upstreams"]] == ["identity"]
+    assert [u["name"] for u in response.json["upstreams"]] == ["identity", "identity.staff", "identity.access"]
 
 
 def test_metrics_count_requests_and_upstream_calls(client: FlaskClient, signed_in: str) -> None:

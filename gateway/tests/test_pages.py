@@ -15,9 +15,15 @@ def test_the_whole_slice_through_pages(client: FlaskClient, browser, upstreams) 
     # Anonymous visit: to the sign-in page, in Vietnamese.
     start = client.get("/", follow_redirects=True)
     assert "<title>Đăng nhập — Trường Tiểu học Trung Vương</title>" in start.text
-    signed = client.post(
+    step = client.post(
         "/signin",
         data={"csrf_token": browser.form_csrf(start.text), "username": "hieutruong", "password": "TrungVuong@2026"},
+        follow_redirects=True,
+    )
+    assert "<title>Nhập mã xác thực — Trường Tiểu học Trung Vương</title>" in step.text
+    signed = client.post(
+        "/signin/mfa",
+        data={"csrf_token": browser.form_csrf(step.text), "totp_code": browser.code()},
         follow_redirects=True,
     )
     assert 'data-testid="greeting"' in signed.text

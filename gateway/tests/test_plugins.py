@@ -19,6 +19,8 @@ BUILT_IN = {
     "core": "school_gateway.core:plugin",
     "students": "school_gateway.students:plugin",
     "grades": "school_gateway.grades:plugin",
+    "staff": "school_gateway.staff:plugin",
+    "access": "school_gateway.access:plugin",
 }
 
 THIRD_PARTY = '''
@@ -100,7 +102,7 @@ def test_only_enabled_plugins_are_mounted(environ: dict[str, str]) -> None:
     assert "/classes" not in rules
     assert "/api/v1/classes/<id:class_id>/roster" not in rules
     upstream_names = app.extensions["school_gateway.upstreams"].names
-    assert upstream_names == ("identity",)
+    assert upstream_names == ("identity", "identity.staff", "identity.access")
 
 
 def test_unknown_plugin_stops_start_up(environ: dict[str, str]) -> None:
@@ -138,7 +140,12 @@ def test_plugin_needing_an_unset_address_stops_start_up(environ: dict[str, str])
         create_app({**environ, "GATEWAY_PLUGINS": "core,lonely"})
     # With the variable set the same plugin starts, and /readyz would include its upstream.
     app = create_app({**environ, "GATEWAY_PLUGINS": "core,lonely", "HEALTH_GRPC_ADDR": "127.0.0.1:1"})
-    assert app.extensions["school_gateway.upstreams"].names == ("identity", "health")
+    assert app.extensions["school_gateway.upstreams"].names == (
+        "identity",
+        "identity.staff",
+        "identity.access",
+        "health",
+    )
 
 
 @pytest.mark.usefixtures("third_party")

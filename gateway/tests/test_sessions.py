@@ -19,16 +19,18 @@ def test_json_sign_in_sets_a_hardened_cookie_and_returns_principal(client: Flask
     token = browser.csrf(client)
     response = client.post(
         "/api/v1/auth/login",
-        json={"username": "hieutruong", "password": "TrungVuong@2026"},
+        json={"username": "gvbm", "password": "TrungVuong@2026"},
         headers={"X-CSRFToken": token, "User-Agent": "Playwright/1.0"},
         environ_base={"REMOTE_ADDR": "10.1.2.3"},
     )
     assert response.status_code == 200
     body = response.json
+    assert body["outcome"] == "signed_in"  # no second factor for this subject teacher
     assert body["csrf_token"]
     assert body["csrf_token"] != token
-    assert body["principal"]["username"] == "hieutruong"
-    assert body["principal"]["roles"] == ["HT"]
+    assert body["principal"]["username"] == "gvbm"
+    assert body["principal"]["roles"] == ["GVBM"]
+    assert body["principal"]["scopes"] == ["class_subject:c-3a:TOAN"]
     [cookie] = _set_cookie_headers(response, "tv_session")
     assert "HttpOnly" in cookie
     assert "SameSite=Lax" in cookie
@@ -169,6 +171,13 @@ def test_page_sign_in_and_out(client: FlaskClient, browser, upstreams) -> None:
             "next": "/classes",
         },
     )
+    # The principal's role requires a second factor: the code page comes next, then the page asked for.
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/signin/mfa"
+    step = client.get("/signin/mfa")
+    response = client.post(
+        "/signin/mfa", data={"csrf_token": browser.form_csrf(step.text), "totp_code": browser.code()}
+    )
     assert response.status_code == 303
     assert response.headers["Location"] == "/classes"
     home = client.get("/")
@@ -188,7 +197,7 @@ def test_sign_in_never_redirects_off_site(client: FlaskClient, browser, target: 
         "/signin",
         data={
             "csrf_token": browser.form_csrf(page.text),
-            "username": "hieutruong",
+            "username": "gvbm",
             "password": "TrungVuong@2026",
             "next": target,
         },

@@ -47,10 +47,15 @@ def test_tokens_name_the_target_service_and_live_at_most_60_seconds(
     cls = _enrol(client, signed_in)
     client.get(f"/api/v1/classes/{cls['id']}/roster")
     client.get("/api/v1/me")
+    client.get("/api/v1/staff")
+    client.get("/api/v1/roles")
     audiences = {c.method: c.claims["aud"] for c in upstreams.recorder.calls}
     assert audiences["CreateSchoolYear"] == "students"
     assert audiences["ListRoster"] == "grades"
     assert audiences["GetMe"] == "identity"
+    # identity's other two services share its address and its audience.
+    assert audiences["ListStaff"] == "identity"
+    assert audiences["ListRoles"] == "identity"
     for call in upstreams.recorder.calls:
         claims = call.claims
         assert 0 < claims["exp"] - claims["iat"] <= MAX_LIFETIME_S
@@ -70,6 +75,9 @@ def test_user_calls_carry_the_users_permissions(client: FlaskClient, browser, up
     assert call.claims["sch"] == "6f1c1a40-8d3e-4c5b-9a57-2e0b3c1d7f01"
     assert call.claims["roles"] == ["GVBM"]
     assert "students:class:write" not in call.permissions
+    # The object scopes of the teacher's assignments travel too; services check objects with them.
+    assert call.claims["scp"] == ["class_subject:c-3a:TOAN"]
+    assert call.claims["sup"] == 0  # not stepped up
 
 
 def test_request_id_and_trace_are_forwarded(client: FlaskClient, signed_in: str, upstreams) -> None:

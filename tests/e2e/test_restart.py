@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from deploy.local.launch import current_school_year
 from tests.stack import Api, Stack, wait_until
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
@@ -32,7 +33,7 @@ def test_restart_keeps_data_and_replays_events(tmp_path: Path, artifacts: Path) 
     try:
         api = Api(stack.url)
         assert api.login("hieutruong").status_code == 200
-        year = next(y for y in api.get("/api/v1/school-years").json()["items"] if y["name"] == "2025-2026")
+        year = next(y for y in api.get("/api/v1/school-years").json()["items"] if y["name"] == current_school_year()[0])
         cls = api.post("/api/v1/classes", {"school_year_id": year["id"], "name": "2R", "grade_level": 2}).json()
         first = _enrol(api, cls["id"], "Mai Xuân Trường")
         assert wait_until(lambda: _roster_ids(api, cls["id"]) == [first], timeout_s=60)

@@ -6,15 +6,24 @@ from __future__ import annotations
 import pytest
 import requests
 
+from deploy.local.launch import current_school_year
 from tests.stack import Api, Stack, wait_until
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
 
+@pytest.fixture(scope="module")
+def head(stack: Stack) -> Api:
+    """The principal, signed in once (with a TOTP code) for the whole module: each code works once."""
+    api = Api(stack.url)
+    assert api.login("hieutruong").status_code == 200
+    return api
+
+
 def demo_year(api: Api) -> dict:
     """The seeded year (other tests in the session may add later years)."""
     years = api.get("/api/v1/school-years").json()["items"]
-    matches = [y for y in years if y["name"] == "2025-2026"]
+    matches = [y for y in years if y["name"] == current_school_year()[0]]
     assert len(matches) == 1, years
     return matches[0]
 
@@ -36,9 +45,8 @@ def test_readyz_reports_every_service_serving(stack: Stack) -> None:
     assert "NOT_SERVING" not in text
 
 
-def test_demo_seed_is_visible(stack: Stack) -> None:
-    api = Api(stack.url)
-    assert api.login("hieutruong").status_code == 200
+def test_demo_seed_is_visible(head: Api) -> None:
+    api = head
     year = demo_year(api)
     classes = api.get("/api/v1/classes", school_year_id=year["id"]).json()["items"]
     assert {c["name"] for c in classes} >= {"1A", "2A", "3A", "4A", "5A"}
@@ -51,9 +59,8 @@ def test_wrong_password_is_refused(stack: Stack) -> None:
     assert "request_id" in r.json()["error"]
 
 
-def test_class_and_student_reach_grades_roster(stack: Stack) -> None:
-    api = Api(stack.url)
-    assert api.login("hieutruong").status_code == 200
+def test_class_and_student_reach_grades_roster(stack: Stack, head: Api) -> None:
+    api = head
     year = demo_year(api)
     r = api.post("/api/v1/classes", {"school_year_id": year["id"], "name": "3E2E", "grade_level": 3})
     assert r.status_code == 201, r.text
@@ -87,9 +94,8 @@ def test_class_and_student_reach_grades_roster(stack: Stack) -> None:
         ),
     ],
 )
-def test_bad_input_names_field_in_vietnamese_and_writes_nothing(stack: Stack, body: dict, field: str) -> None:
-    api = Api(stack.url)
-    assert api.login("hieutruong").status_code == 200
+def test_bad_input_names_field_in_vietnamese_and_writes_nothing(head: Api, body: dict, field: str) -> None:
+    api = head
     year = demo_year(api)
     cls = next(c for c in api.get("/api/v1/classes", school_year_id=year["id"]).json()["items"] if c["name"] == "1A")
     before = api.get(f"/api/v1/classes/{cls['id']}/students").json()["items"]

@@ -17,7 +17,7 @@ from flask import request
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from school_gateway import errors, i18n, observability, ops
+from school_gateway import errors, i18n, observability, ops, workbooks
 from school_gateway.api import OPENAPI_ENDPOINT, api_config, init_api
 from school_gateway.authz import PUBLIC, check_origin, enforce_access, registry, undeclared_routes
 from school_gateway.config import Settings, load_settings
@@ -68,6 +68,7 @@ def create_app(config: Mapping[str, str] | None = None) -> flask.Flask:
     app.before_request(observability.begin_request)
     app.before_request(enforce_access)
     app.before_request(check_origin)
+    app.before_request(workbooks.apply_body_limit)  # before CSRF, which reads the (multipart) form
     CSRFProtect(app)
     i18n.Babel(app, locale_selector=i18n.select_locale)
     app.after_request(i18n.remember_choice)
@@ -156,3 +157,4 @@ def _install_template_helpers(app: flask.Flask, plugins: list[Plugin]) -> None:
         }
 
     app.add_template_filter(i18n.format_vn_date, "vn_date")
+    app.add_template_filter(i18n.format_vn_datetime, "vn_datetime")

@@ -16,7 +16,7 @@ from flask_wtf.csrf import CSRFError
 
 from school_gateway.errors import GatewayError, wants_json
 from school_gateway.i18n import gettext as _
-from school_gateway.sessions import current_principal
+from school_gateway.sessions import current_principal, pending_sign_in
 from schoolkit.logging import get_logger
 
 log = get_logger(__name__)
@@ -195,6 +195,11 @@ def enforce_access() -> ResponseReturnValue | None:
     if principal is None:
         if wants_json():
             raise GatewayError(401, "unauthenticated", _("Please sign in to continue."))
+        pending = pending_sign_in()
+        if pending is not None:
+            # A sign-in waits for a password change or a second factor: that step cannot be
+            # skipped by opening another page, so every protected page leads back to it.
+            return flask.redirect(flask.url_for(pending.endpoint))
         signin = app.config.get("SIGNIN_ENDPOINT", "core.signin")
         path = request.full_path.rstrip("?") if request.method == "GET" else None
         return flask.redirect(flask.url_for(signin, next=safe_next(path)))

@@ -52,7 +52,7 @@ class GatewayEnv(EnvSchema):
         validate=validate.Length(min=32, error="must be at least 32 characters (use a random value)"),
     )
     private_key_file = fields.String(data_key="INTERNAL_TOKEN_PRIVATE_KEY_FILE", load_default="var/keys/internal.key")
-    plugins = fields.String(data_key="GATEWAY_PLUGINS", load_default="core,students,grades")
+    plugins = fields.String(data_key="GATEWAY_PLUGINS", load_default="core,students,grades,staff,access")
     identity_addr = _addr("IDENTITY_GRPC_ADDR", "127.0.0.1:50051")
     students_addr = _addr("STUDENTS_GRPC_ADDR", "127.0.0.1:50052")
     grades_addr = _addr("GRADES_GRPC_ADDR", "127.0.0.1:50053")

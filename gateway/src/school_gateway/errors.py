@@ -7,6 +7,7 @@ with the request id and answered with that id alone.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -38,8 +39,9 @@ class StatusRule:
 
     http: int
     code: str
-    message: str  # English msgid
+    message: str  # English msgid; may use %(minutes)s when the rule tells people how long to wait
     pass_detail: bool = False  # use the service's own message (written for people) when it has one
+    retry_after: int | None = None  # default Retry-After seconds; the service's "retry-after" trailer wins
 
 
 #: The single gRPC → HTTP mapping. Statuses not listed are upstream faults: 502 without details.
@@ -59,11 +61,15 @@ GRPC_STATUS_MAP: Mapping[grpc.StatusCode, StatusRule] = {
     grpc.StatusCode.FAILED_PRECONDITION: StatusRule(
         409, "failed_precondition", N_("This cannot be done in the current state of the record."), True
     ),
+    # Identity throttles sign-in this way and says how long to wait in the "retry-after" trailer.
     grpc.StatusCode.RESOURCE_EXHAUSTED: StatusRule(
-        429, "resource_exhausted", N_("Too many attempts. Please wait a moment and try again.")
+        429,
+        "resource_exhausted",
+        N_("Too many attempts. Please try again in %(minutes)s minute(s)."),
+        retry_after=30,
     ),
     grpc.StatusCode.UNAVAILABLE: StatusRule(
-        503, "unavailable", N_("The service is temporarily unavailable. Please try again in a moment.")
+        503, "unavailable", N_("The service is temporarily unavailable. Please try again in a moment."), retry_after=5
     ),
     grpc.StatusCode.DEADLINE_EXCEEDED: StatusRule(
         504, "deadline_exceeded", N_("The service took too long to answer. Please try again.")
@@ -76,6 +82,10 @@ INTERNAL = StatusRule(
     500, "internal", N_("Something went wrong on our side. If it happens again, give the office this request id.")
 )
 _RETRY_AFTER = {429: "30", 503: "5"}
+#: What a throttled sign-in (or sign-in step) says instead of the generic 429 message.
+SIGNIN_THROTTLED = N_("Too many failed sign-in attempts. Please try again in %(minutes)s minute(s).")
+_RETRY_AFTER_TRAILER = "retry-after"
+_MAX_RETRY_AFTER_S = 24 * 3600
 
 _HTTP_MESSAGES: Mapping[int, tuple[str, str]] = {
     400: ("bad_request", N_("The request is not valid.")),
@@ -96,12 +106,20 @@ _BODY_LABEL = N_("Request body")
 class GatewayError(Exception):
     """A failure the gateway answers on purpose, with an HTTP status, a code and a message for people."""
 
-    def __init__(self, status: int, code: str, message: str, fields: Mapping[str, str] | None = None):
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        fields: Mapping[str, str] | None = None,
+        retry_after: int | None = None,
+    ):
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
         self.fields = dict(fields or {})
+        self.retry_after = retry_after
 
 
 def wants_json() -> bool:
@@ -119,18 +137,61 @@ def rpc_code(err: grpc.RpcError) -> grpc.StatusCode:
     return code if isinstance(code, grpc.StatusCode) else grpc.StatusCode.UNKNOWN
 
 
-def from_rpc_error(err: grpc.RpcError, fields: Mapping[str, str] | None = None) -> GatewayError:
-    """Map a failed upstream call to the HTTP answer the table above prescribes."""
+def retry_after_seconds(err: grpc.RpcError) -> int | None:
+    """The service's own "retry-after" trailer (whole seconds), when it sent a sensible one."""
+    if not isinstance(err, grpc.Call):
+        return None
+    try:
+        trailers = err.trailing_metadata() or ()
+    except Exception:  # noqa: BLE001 - a call object without trailers must not turn a 429 into a 500
+        return None
+    for key, value in trailers:
+        if key.lower() != _RETRY_AFTER_TRAILER:
+            continue
+        text = value.decode("ascii", "replace") if isinstance(value, bytes) else str(value)
+        try:
+            seconds = math.ceil(float(text.strip()))
+        except ValueError:
+            return None
+        return min(max(seconds, 1), _MAX_RETRY_AFTER_S)
+    return None
+
+
+def from_rpc_error(
+    err: grpc.RpcError, fields: Mapping[str, str] | None = None, *, message: str | None = None
+) -> GatewayError:
+    """Map a failed upstream call to the HTTP answer the table above prescribes.
+
+    ``message`` (an msgid) replaces the rule's message for callers that know better what happened
+    (a throttled sign-in says so); it may use %(minutes)s like the rule's own.
+    """
     code = rpc_code(err)
     rule = GRPC_STATUS_MAP.get(code, UPSTREAM_FAULT)
-    message = translate(rule.message)
+    retry_after = None
+    if rule.retry_after is not None:
+        retry_after = retry_after_seconds(err) or rule.retry_after
+    minutes = max(1, math.ceil((retry_after or 60) / 60))
+    text = _(message or rule.message, minutes=minutes)
     if rule.pass_detail and isinstance(err, grpc.Call):
         detail = err.details() or ""
-        message = detail or message
+        text = detail or text
     found = dict(fields or {})
     if code in (grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.FAILED_PRECONDITION):
-        found = {**field_violations(err), **found}
-    return GatewayError(rule.http, rule.code, message, found)
+        found = {**normalise_fields(field_violations(err)), **found}
+    return GatewayError(rule.http, rule.code, text, found, retry_after)
+
+
+def normalise_fields(fields: Mapping[str, str]) -> dict[str, str]:
+    """Field names from a service's BadRequest as the gateway's forms and JSON name them.
+
+    Services name fields of nested messages by path ("record.full_name"); the gateway's bodies are
+    flat, so the message prefix is dropped.
+    """
+    out: dict[str, str] = {}
+    for name, description in fields.items():
+        key = name.split(".", 1)[1] if name.startswith("record.") else name
+        out[key] = description
+    return out
 
 
 def _flatten(messages: Any, prefix: str = "") -> dict[str, str]:
@@ -193,11 +254,17 @@ def json_error(error: GatewayError, headers: Mapping[str, str] | None = None) ->
     }
     response = flask.jsonify(body)
     response.status_code = error.status
+    _add_headers(response, error, headers)
+    return response
+
+
+def _add_headers(response: flask.Response, error: GatewayError, headers: Mapping[str, str] | None) -> None:
     for key, value in (headers or {}).items():
         response.headers[key] = value
-    if error.status in _RETRY_AFTER:
+    if error.retry_after is not None:
+        response.headers.setdefault("Retry-After", str(error.retry_after))
+    elif error.status in _RETRY_AFTER:
         response.headers.setdefault("Retry-After", _RETRY_AFTER[error.status])
-    return response
 
 
 def page_error(error: GatewayError, headers: Mapping[str, str] | None = None) -> flask.Response:
@@ -210,10 +277,7 @@ def page_error(error: GatewayError, headers: Mapping[str, str] | None = None) ->
         log.exception("http.error_page_failed")
         html = f"<!doctype html><title>{error.status}</title><p>{escape(error.message)}</p>"
     response = flask.make_response(html, error.status)
-    for key, value in (headers or {}).items():
-        response.headers[key] = value
-    if error.status in _RETRY_AFTER:
-        response.headers.setdefault("Retry-After", _RETRY_AFTER[error.status])
+    _add_headers(response, error, headers)
     return response
 
 

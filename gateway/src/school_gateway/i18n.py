@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from datetime import date
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -26,9 +26,19 @@ COOKIE = "tv_lang"
 TRANSLATIONS = Path(__file__).parent / "translations"
 DOMAIN = "messages"
 _ONE_YEAR_S = 365 * 24 * 3600
+#: Vietnam keeps UTC+7 all year (no daylight saving), so a fixed offset needs no tz database.
+VIETNAM = timezone(timedelta(hours=7), "ICT")
 
 
-__all__ = ["Babel", "compile_catalogues", "current_locale", "format_vn_date", "gettext", "select_locale"]
+__all__ = [
+    "Babel",
+    "compile_catalogues",
+    "current_locale",
+    "format_vn_date",
+    "format_vn_datetime",
+    "gettext",
+    "select_locale",
+]
 
 
 def gettext(message: str, **variables: Any) -> str:
@@ -76,6 +86,16 @@ def format_vn_date(value: object) -> str:
             return date.fromisoformat(value[:10]).strftime("%d/%m/%Y")
         except ValueError:
             return value
+    return ""
+
+
+def format_vn_datetime(value: object) -> str:
+    """A moment as dd/mm/yyyy HH:MM in Vietnam time (stored and sent in UTC)."""
+    if isinstance(value, (int, float)) and value > 0:
+        value = datetime.fromtimestamp(value, UTC)
+    if isinstance(value, datetime):
+        moment = value if value.tzinfo else value.replace(tzinfo=UTC)
+        return moment.astimezone(VIETNAM).strftime("%d/%m/%Y %H:%M")
     return ""
 
 

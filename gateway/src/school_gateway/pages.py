@@ -20,6 +20,22 @@ NOTICES: dict[str, str] = {
     "year_created": N_("The school year was created."),
     "class_created": N_("The class was created."),
     "student_enrolled": N_("The student was enrolled."),
+    "signin_expired": N_("Your sign-in has expired. Please sign in again."),
+    "password_changed": N_("Your password was changed. Your other sessions were signed out."),
+    "contact_saved": N_("Your contact details were saved."),
+    "mfa_enabled": N_("Two-factor authentication is on."),
+    "mfa_disabled": N_("Two-factor authentication is off."),
+    "stepped_up": N_("Confirmed. You can export for a few minutes."),
+    "staff_created": N_("The staff record was created."),
+    "staff_saved": N_("The staff record was saved."),
+    "department_created": N_("The subject group was created."),
+    "role_saved": N_("The role's permissions were saved."),
+    "assignment_granted": N_("The assignment was granted."),
+    "assignment_ended": N_("The assignment was ended."),
+    "account_disabled": N_("The account was disabled and its sessions were ended."),
+    "account_enabled": N_("The account was enabled."),
+    "reminder_sent": N_("The reminder was sent."),
+    "reminder_failed": N_("The reminder could not be sent."),
 }
 
 #: Role codes as identity defines them, with names for people (the code stays visible: staff know "GVCN").

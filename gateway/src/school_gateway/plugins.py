@@ -16,8 +16,9 @@ from school_gateway.config import Settings
 ENTRY_POINT_GROUP = "school.gateway.plugins"
 
 #: Methods that may be retried on UNAVAILABLE: reads only (a retried write could apply twice).
+#: Exports are reads too but are audited one entry per call, so they are not retried.
 _IDEMPOTENT_PREFIXES = ("Get", "List")
-_IDEMPOTENT_EXTRA = frozenset({"ValidateSession"})
+_IDEMPOTENT_EXTRA = frozenset({"ValidateSession", "ReviewAccounts"})
 
 
 class PluginError(RuntimeError):
@@ -52,7 +53,10 @@ class DashboardCard:
 class Upstream:
     """A gRPC service a plugin talks to: how to reach it, who it is, and what may be retried.
 
-    ``name`` is also the token audience the service verifies (e.g. "students").
+    ``name`` is also the token audience the service verifies (e.g. "students"), unless
+    ``audience`` says otherwise: one server may host several services under one audience (identity
+    serves IdentityService, StaffService and AccessService), each then being its own upstream
+    ("identity", "identity.staff", "identity.access") with audience "identity".
     """
 
     name: str
@@ -60,6 +64,11 @@ class Upstream:
     service: str
     stub: Callable[[grpc.Channel], Any]
     idempotent: tuple[str, ...] = ()
+    audience: str = ""
+
+    @property
+    def token_audience(self) -> str:
+        return self.audience or self.name
 
     @classmethod
     def from_descriptor(
@@ -69,13 +78,14 @@ class Upstream:
         file_descriptor: Any,
         service_name: str,
         stub: Callable[[grpc.Channel], Any],
+        audience: str = "",
     ) -> Upstream:
-        """Build the spec from the generated descriptor; Get*/List*/ValidateSession are the idempotent methods."""
+        """Build the spec from the generated descriptor; Get*/List* and a few named reads are the idempotent methods."""
         service = file_descriptor.services_by_name[service_name]
         idempotent = tuple(
             m.name for m in service.methods if m.name.startswith(_IDEMPOTENT_PREFIXES) or m.name in _IDEMPOTENT_EXTRA
         )
-        return cls(name, address_variable, service.full_name, stub, idempotent)
+        return cls(name, address_variable, service.full_name, stub, idempotent, audience)
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from school_gateway.errors import N_
 REQUIRED = N_("This field is required.")
 NOT_EMPTY = N_("Must not be empty.")
 INVALID_DATE = N_("Invalid date (format YYYY-MM-DD).")
+INVALID_VN_DATE = N_("Invalid date (format dd/mm/yyyy).")
 
 _BASE_MESSAGES = {
     "required": REQUIRED,
@@ -29,6 +30,7 @@ _BASE_MESSAGES = {
     "validator_failed": N_("Invalid value."),
 }
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_VN_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 
 
 def messages(**overrides: str) -> ErrorMessages:
@@ -70,6 +72,25 @@ class Date(ma.fields.Date):
         if not isinstance(value, str) or not _ISO_DATE.match(value):
             raise self.make_error("invalid")
         return super()._deserialize(value, attr, data, **kwargs)
+
+
+class VnDate(ma.fields.Date):
+    """A date typed on a page as dd/mm/yyyy (the Vietnamese convention); forms only, the JSON API uses ISO."""
+
+    default_error_messages = messages(invalid=INVALID_VN_DATE, format=INVALID_VN_DATE)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any) -> dt.date:
+        match = _VN_DATE.match(value.strip()) if isinstance(value, str) else None
+        if match is None:
+            raise self.make_error("invalid")
+        day, month, year = (int(part) for part in match.groups())
+        try:
+            return dt.date(year, month, day)
+        except ValueError:
+            raise self.make_error("invalid") from None
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
+        return value.strftime("%d/%m/%Y") if isinstance(value, dt.date) else None
 
 
 class DateTime(ma.fields.DateTime):
@@ -157,6 +178,31 @@ class PrincipalSchema(Schema):
     school_id = String(required=True)
     roles = List(String(), required=True)
     permissions = List(String(), required=True)
+    scopes = List(
+        String(),
+        required=True,
+        metadata={"description": 'Object scopes of current assignments: "school", "class:<id>", "department:<id>", …'},
+    )
+    mfa_verified = Boolean(required=True, metadata={"description": "The session passed a second factor."})
+    stepped_up_until = Integer(
+        required=True,
+        allow_none=True,
+        metadata={"description": "Unix seconds until which the session counts as stepped up (null: not)."},
+    )
+
+
+class PageSchema(Schema):
+    """Fields every page of a list answer carries."""
+
+    next_page_token = String(required=True, metadata={"description": "Empty on the last page."})
+
+
+def timestamp(message: Any, name: str) -> dt.datetime | None:
+    """An optional google.protobuf.Timestamp field as an aware UTC datetime (unset: None)."""
+    if not message.HasField(name):
+        return None
+    moment: dt.datetime = getattr(message, name).ToDatetime(tzinfo=dt.UTC)
+    return moment
 
 
 def iso_date(value: str) -> dt.date | None:

@@ -122,7 +122,11 @@ class Upstreams:
         self._specs: dict[str, Upstream] = {}
         for spec in specs:
             known = self._specs.get(spec.name)
-            if known is not None and (known.service, known.address_variable) != (spec.service, spec.address_variable):
+            if known is not None and (known.service, known.address_variable, known.token_audience) != (
+                spec.service,
+                spec.address_variable,
+                spec.token_audience,
+            ):
                 raise PluginError(spec.name, "two plugins describe this upstream differently")
             self._specs[spec.name] = spec
         self._addrs = {name: settings.addr(spec.address_variable) or "" for name, spec in self._specs.items()}
@@ -171,7 +175,7 @@ class Upstreams:
                 spec = self._specs[name]
                 base = make_channel(
                     self._addrs[name],
-                    audience=spec.name,
+                    audience=spec.token_audience,
                     service=spec.service,
                     tokens=self._tokens,
                     idempotent=spec.idempotent,

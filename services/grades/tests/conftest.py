@@ -103,9 +103,13 @@ class Api:
 def api_for(server: GrpcServer, issuer: TokenIssuer) -> Iterator[Callable[..., Api]]:
     channel = grpc.insecure_channel(f"127.0.0.1:{server.port}")
 
-    def make(school_id: str = "school-a", permissions: frozenset[str] | None = None) -> Api:
+    def make(
+        school_id: str = "school-a",
+        permissions: frozenset[str] | None = None,
+        scopes: frozenset[str] = frozenset({"school"}),
+    ) -> Api:
         perms = frozenset(ALL) if permissions is None else permissions
-        return Api(channel, issuer, Caller(subject="u-1", school_id=school_id, permissions=perms))
+        return Api(channel, issuer, Caller(subject="u-1", school_id=school_id, permissions=perms, scopes=scopes))
 
     yield make
     channel.close()

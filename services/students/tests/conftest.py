@@ -102,9 +102,14 @@ def api_for(server: GrpcServer, issuer: TokenIssuer) -> Iterator[Callable[..., A
     """``api_for(school_id=..., permissions=...)``: a client acting as one user of one school."""
     channel = grpc.insecure_channel(f"127.0.0.1:{server.port}")
 
-    def make(school_id: str = SCHOOL_A, permissions: frozenset[str] | None = None, subject: str = "u-1") -> Api:
+    def make(
+        school_id: str = SCHOOL_A,
+        permissions: frozenset[str] | None = None,
+        subject: str = "u-1",
+        scopes: frozenset[str] = frozenset({"school"}),
+    ) -> Api:
         perms = frozenset(ALL) if permissions is None else permissions
-        return Api(channel, issuer, Caller(subject=subject, school_id=school_id, permissions=perms))
+        return Api(channel, issuer, Caller(subject=subject, school_id=school_id, permissions=perms, scopes=scopes))
 
     yield make
     channel.close()

@@ -39,12 +39,23 @@ class Caller:
     def has(self, permission: str) -> bool:
         return permission in self.permissions
 
+    def visible_class_ids(self) -> frozenset[str] | None:
+        """Classes the caller's assignments reach, or None when a school-wide duty reaches all."""
+        if self.school_wide:
+            return None
+        ids: set[str] = set()
+        for scope in self.scopes:
+            kind, _, rest = scope.partition(":")
+            if kind == "class" and rest:
+                ids.add(rest)
+            elif kind == "class_subject" and rest:
+                ids.add(rest.split(":", 1)[0])
+        return frozenset(ids)
+
     def reaches_class(self, class_id: str) -> bool:
         """Whether an assignment (or a school-wide role) covers this class."""
-        if self.school_wide or f"class:{class_id}" in self.scopes:
-            return True
-        prefix = f"class_subject:{class_id}:"
-        return any(s.startswith(prefix) for s in self.scopes)
+        visible = self.visible_class_ids()
+        return visible is None or class_id in visible
 
 
 caller_var: contextvars.ContextVar[Caller | None] = contextvars.ContextVar("caller", default=None)

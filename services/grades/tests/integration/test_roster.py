@@ -137,3 +137,16 @@ def test_tenant_permission_and_input_checks(
     with pytest.raises(grpc.RpcError) as info:
         api_for().ListRoster(grades_pb2.ListRosterRequest(class_id="c1", page_token="bogus"))
     assert field_violations(info.value) == {"page_token": "Mã trang không hợp lệ hoặc đã hết hạn"}
+
+
+@pytest.mark.parametrize("scope", ["class:c1", "class_subject:c1:TIENG_ANH"])
+def test_teacher_sees_only_assigned_class_roster(
+    sessions: sessionmaker[Session], api_for: Callable[..., Any], events: Any, scope: str
+) -> None:
+    apply(sessions, events.enrolled("st-1", "Lê Thị An", "c1"), events.enrolled("st-2", "Phạm Anh", "c2"))
+    teacher = api_for(scopes=frozenset({scope}))
+    assert names(teacher, "c1") == ["Lê Thị An"]
+    with pytest.raises(grpc.RpcError) as info:
+        teacher.ListRoster(grades_pb2.ListRosterRequest(class_id="c2"))
+    assert info.value.code() == grpc.StatusCode.PERMISSION_DENIED
+    assert names(api_for(scopes=frozenset({"school"})), "c2") == ["Phạm Anh"]

@@ -1,4 +1,4 @@
-"""Command line: python -m school_identity serve | relay | migrate | seed-demo."""
+"""Command line: python -m school_identity serve | relay | consume | migrate | seed-demo [--json]."""
 
 from __future__ import annotations
 
@@ -22,7 +22,9 @@ log = get_logger(__name__)
 def _serve(settings: Settings) -> int:
     from prometheus_client import start_http_server
 
+    from school_identity.api.access import AccessServicer
     from school_identity.api.servicer import IdentityServicer
+    from school_identity.api.staff import StaffServicer
     from school_identity.bootstrap import build
     from schoolkit.grpc_server import run_until_signal, start_server
     from schoolkit.tokens import TokenVerifier, load_public_key
@@ -36,10 +38,14 @@ def _serve(settings: Settings) -> int:
     container = build(settings)
     if settings.metrics_port:
         start_http_server(settings.metrics_port)
-    servicer = IdentityServicer(container.deps)
-    # Health stays NOT_SERVING until the database answers and is migrated to the newest revision.
+    servicers = [IdentityServicer(container.deps), StaffServicer(container.deps), AccessServicer(container.deps)]
+    # Health stays NOT_SERVING until the database answers, is migrated to the newest revision, and
+    # the MFA key file can be read.
     gs = start_server(
-        register=[servicer.register], verifier=verifier, bind=settings.grpc_bind, readiness=container.readiness()
+        register=[s.register for s in servicers],
+        verifier=verifier,
+        bind=settings.grpc_bind,
+        readiness=container.readiness(),
     )
     try:
         run_until_signal(gs)
@@ -95,53 +101,106 @@ def _relay(settings: Settings) -> int:
     return 0
 
 
-def _migrate(settings: Settings) -> int:
+def _consume(settings: Settings) -> int:
+    """Keep the school-year and class copies from school.students.v1 (group identity.schoolyears)."""
+    from prometheus_client import start_http_server
+
+    from school_identity.adapters.tables import inbox
+    from school_identity.config import load_kafka_config
+    from school_identity.events.inbound import CONSUMER_GROUP, HANDLERS, TOPIC
+    from schoolkit.db import make_engine
+    from schoolkit.events.consumer import Consumer
+
+    kafka = load_kafka_config()
+    if settings.metrics_port:
+        start_http_server(settings.metrics_port)
+    engine = make_engine(settings.database_url)
+    stop = threading.Event()
+
+    def handle(signum: int, _frame: Any) -> None:
+        log.info("consumer.stopping", signal=signum)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, handle)
+    signal.signal(signal.SIGINT, handle)
+    try:
+        Consumer(
+            engine=engine,
+            inbox=inbox,
+            group=CONSUMER_GROUP,
+            topics=[TOPIC],
+            bootstrap_servers=settings.kafka_bootstrap_servers,
+            handlers=HANDLERS,
+            max_attempts=kafka.consumer_max_attempts,
+            max_poll_interval_ms=kafka.max_poll_interval_ms,
+            session_timeout_ms=kafka.session_timeout_ms,
+            client_id=f"{SERVICE_NAME}.{CONSUMER_GROUP}",
+        ).run_forever(stop)
+    finally:
+        engine.dispose()
+    return 0
+
+
+def _prepare_storage(settings: Settings) -> None:
+    """Migrate the database and create the MFA key file if it is missing (both idempotent)."""
+    from school_identity.adapters.secret_box import ensure_key_file
     from school_identity.bootstrap import MIGRATIONS_DIR
     from schoolkit.db import run_migrations
 
     run_migrations(MIGRATIONS_DIR, settings.database_url)
+    if ensure_key_file(settings.mfa_key_file):
+        log.info("identity.mfa_key_created", path=settings.mfa_key_file)
+
+
+def _migrate(settings: Settings) -> int:
+    _prepare_storage(settings)
     log.info("identity.migrated")
     return 0
 
 
-def _seed_demo(settings: Settings) -> int:
-    from school_identity.bootstrap import MIGRATIONS_DIR, build
-    from school_identity.seed import format_table, seed_demo
-    from schoolkit.db import run_migrations
+def _seed_demo(settings: Settings, as_json: bool = False) -> int:
+    from school_identity.bootstrap import build
+    from school_identity.seed import format_json, format_table, seed_demo
 
     # Upgrading is idempotent, and a seed on an empty database should just work.
-    run_migrations(MIGRATIONS_DIR, settings.database_url)
+    _prepare_storage(settings)
     container = build(settings)
     try:
         seeded = seed_demo(container.deps)
     finally:
         container.engine.dispose()
-    print(format_table(seeded))
+    print(format_json(seeded) if as_json else format_table(seeded))
     return 0
 
 
-COMMANDS = {"serve": _serve, "relay": _relay, "migrate": _migrate, "seed-demo": _seed_demo}
+COMMANDS = {"serve": _serve, "relay": _relay, "consume": _consume, "migrate": _migrate, "seed-demo": _seed_demo}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m school_identity", description="Identity service: accounts, sessions, roles."
+        prog="python -m school_identity", description="Identity service: accounts, sessions, roles, staff records."
     )
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("serve", help="run the gRPC server (health NOT_SERVING until migrations are current)")
     sub.add_parser("relay", help="publish outbox events to Kafka topic " + TOPIC)
-    sub.add_parser("migrate", help="upgrade the database to the newest migration")
-    sub.add_parser("seed-demo", help="create the demo school and one account per role (idempotent)")
+    sub.add_parser("consume", help="keep school years and classes from school.students.v1 (identity.schoolyears)")
+    sub.add_parser("migrate", help="upgrade the database to the newest migration (creates the MFA key if missing)")
+    seed = sub.add_parser("seed-demo", help="create the demo school, accounts, staff records (idempotent)")
+    seed.add_argument("--json", action="store_true", help="print the demo credentials as JSON")
     args = parser.parse_args(argv)
     try:
         settings = load_settings()
     except ConfigError as err:
         print(err, file=sys.stderr)
         return 2
-    configure_logging(SERVICE_NAME, settings.log_level)
+    quiet = args.command == "seed-demo" and args.json
+    # Logs share stdout with the JSON the launcher parses: keep them to warnings in that mode.
+    configure_logging(SERVICE_NAME, "WARNING" if quiet else settings.log_level)
     # Alembic announces every plugin it loads at INFO; operators only need the upgrade lines.
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
     try:
+        if args.command == "seed-demo":
+            return _seed_demo(settings, as_json=args.json)
         return COMMANDS[args.command](settings)
     except ConfigError as err:  # the relay's event-bus variables are only read by the relay
         print(err, file=sys.stderr)

@@ -1,4 +1,4 @@
-"""Composition root: builds the engine, unit of work, hasher and use-case dependencies from settings."""
+"""Composition root: builds the engine, unit of work, hasher, secret box and use-case dependencies."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from school_identity.adapters.excel import OpenpyxlSpreadsheets
 from school_identity.adapters.passwords import Argon2PasswordHasher
+from school_identity.adapters.secret_box import FernetSecretBox
 from school_identity.adapters.unit_of_work import SqlAlchemyUnitOfWorkFactory
 from school_identity.app.deps import Deps, utc_now
 from school_identity.app.ports import Clock, PasswordHasher
@@ -25,13 +27,15 @@ class Container:
 
     engine: Engine
     deps: Deps
+    secret_box: FernetSecretBox
 
     def readiness(self) -> Callable[[], bool]:
-        """Serving only while the database answers and its schema is at the newest migration."""
-        engine = self.engine
+        """Serving only while the database answers, its schema is at the newest migration, and the
+        MFA key can be read."""
+        engine, box = self.engine, self.secret_box
 
         def ready() -> bool:
-            return ping(engine) and migrations_current(MIGRATIONS_DIR, engine)
+            return ping(engine) and migrations_current(MIGRATIONS_DIR, engine) and box.available()
 
         return ready
 
@@ -52,10 +56,14 @@ def build(
     engine: Engine | None = None,
 ) -> Container:
     engine = engine or make_engine(settings.database_url)
+    box = FernetSecretBox(settings.mfa_key_file)
     deps = Deps(
         uow=SqlAlchemyUnitOfWorkFactory(make_session_factory(engine)),
         hasher=hasher or make_hasher(settings),
+        secrets=box,
+        sheets=OpenpyxlSpreadsheets(),
         policy=SessionPolicy(idle=settings.session_idle, absolute=settings.session_absolute),
+        rules=settings.rules,
         clock=clock,
     )
-    return Container(engine=engine, deps=deps)
+    return Container(engine=engine, deps=deps, secret_box=box)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,8 +17,10 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from sqlalchemy import select
 
 from school.identity.v1 import identity_pb2, identity_pb2_grpc
-from school_identity.adapters.tables import accounts, schools
+from school_identity.adapters.tables import accounts, departments, mfa_factors, schools, staff
 from school_identity.bootstrap import MIGRATIONS_DIR
+from school_identity.domain import mfa
+from school_identity.domain.staff import citizen_id_problem
 from school_identity.seed import DEMO_ACCOUNTS, DEMO_PASSWORD, DEMO_SCHOOL_ID, demo_account_id
 from schoolkit.context import Caller
 from schoolkit.db import make_engine, migrations_current
@@ -83,14 +87,38 @@ def test_migrate_seed_and_serve(empty_database: str, tmp_path: Path, keys: tuple
         assert again.returncode == 0, again.stderr
         assert "mới tạo" not in again.stdout
 
+        as_json = run(["seed-demo", "--json"], env, tmp_path)
+        assert as_json.returncode == 0, as_json.stderr
+        credentials = {c["username"]: c for c in json.loads(as_json.stdout)}
+        assert set(credentials) == {u for u, _, _ in DEMO_ACCOUNTS}
+        assert {u for u, c in credentials.items() if c["totp_secret"]} == {
+            "hieutruong", "phohieutruong", "vanphong", "ketoan", "thietbi", "yte", "quantri",
+        }  # fmt: skip
+        assert credentials["hieutruong"]["totp_secret"] == mfa.demo_secret("hieutruong")
+        assert credentials["gvcn"] == {
+            "username": "gvcn",
+            "role": "GVCN",
+            "password": DEMO_PASSWORD,
+            "totp_secret": None,
+        }
+
         issuer = TokenIssuer(load_private_key(keys[0]))
         gateway = Caller(subject="svc:gateway", school_id="", permissions=frozenset({"identity:session:manage"}))
+        md = [("authorization", "Bearer " + issuer.issue(gateway, "identity"))]
         with grpc.insecure_channel(f"127.0.0.1:{port}") as ch:
-            reply = identity_pb2_grpc.IdentityServiceStub(ch).Login(
-                identity_pb2.LoginRequest(username="hieutruong", password=DEMO_PASSWORD),
-                metadata=[("authorization", "Bearer " + issuer.issue(gateway, "identity"))],
-                timeout=10,
-            )
+            stub = identity_pb2_grpc.IdentityServiceStub(ch)
+            teacher = stub.Login(identity_pb2.LoginRequest(username="gvcn", password=DEMO_PASSWORD), metadata=md)
+            assert teacher.outcome == identity_pb2.LOGIN_OUTCOME_SIGNED_IN
+            assert "students:student:write" in teacher.principal.permissions
+            first = stub.Login(identity_pb2.LoginRequest(username="hieutruong", password=DEMO_PASSWORD), metadata=md)
+            assert first.outcome == identity_pb2.LOGIN_OUTCOME_MFA_REQUIRED
+            if time.time() % 30 > 27:  # keep the code and the server in one 30-second step
+                time.sleep(3.5)
+            code = mfa.code_at(credentials["hieutruong"]["totp_secret"], int(time.time()) // 30)
+            reply = stub.ContinueLogin(
+                identity_pb2.ContinueLoginRequest(challenge_id=first.challenge_id, totp_code=code), metadata=md
+            ).result
+        assert reply.outcome == identity_pb2.LOGIN_OUTCOME_SIGNED_IN
         assert reply.principal.user_id == demo_account_id("hieutruong")
         assert reply.principal.school_id == DEMO_SCHOOL_ID
         assert "students:student:write" in reply.principal.permissions
@@ -109,6 +137,19 @@ def test_migrate_seed_and_serve(empty_database: str, tmp_path: Path, keys: tuple
         with engine.connect() as conn:
             assert list(conn.execute(select(schools.c.id)).scalars()) == [DEMO_SCHOOL_ID]
             assert conn.execute(select(accounts.c.id)).all().__len__() == len(DEMO_ACCOUNTS) == 12
+            records = list(conn.execute(select(staff)).mappings())
+            assert len(records) == 11
+            assert len(list(conn.execute(select(departments.c.name)).scalars())) == 5
+            assert (
+                len(list(conn.execute(select(mfa_factors.c.account_id)).scalars())) == 7
+            )  # HT, PHT, VP, KT, TB, YT, QTHT
+        for r in records:
+            if r["citizen_id"]:
+                assert citizen_id_problem(r["citizen_id"], r["date_of_birth"], r["gender"]) is None
+        incomplete = {
+            r["email"].split("@")[0] for r in records if not (r["citizen_id"] and r["phone"] and r["start_date"])
+        }
+        assert incomplete == {"thuvien", "yte"}  # deliberately incomplete, for the completeness view
     finally:
         engine.dispose()
 
@@ -126,3 +167,11 @@ def test_bad_configuration_lists_every_problem(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "SESSION_IDLE_MINUTES" in result.stderr
     assert "ARGON2_TIME_COST" in result.stderr
+
+
+def test_every_command_is_listed(tmp_path: Path) -> None:
+    result = run(["--help"], dict(os.environ), tmp_path)
+    assert result.returncode == 0
+    for command in ("serve", "relay", "consume", "migrate", "seed-demo"):
+        assert command in result.stdout
+    assert "--json" in run(["seed-demo", "--help"], dict(os.environ), tmp_path).stdout

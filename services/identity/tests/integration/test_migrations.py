@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
+from sqlalchemy.exc import DBAPIError
 
 from school_identity.bootstrap import MIGRATIONS_DIR
 from schoolkit.db import make_engine, migrations_current, normalise_url, run_migrations
@@ -15,7 +16,26 @@ from schoolkit.testing import database_kinds, fresh_database
 
 pytestmark = pytest.mark.integration
 
-TABLES = {"schools", "accounts", "sessions", "audit_log", "event_outbox", "alembic_version"}
+TABLES = {
+    "schools",
+    "accounts",
+    "sessions",
+    "audit_log",
+    "event_outbox",
+    "event_inbox",
+    "alembic_version",
+    "mfa_factors",
+    "recovery_codes",
+    "login_challenges",
+    "login_throttle",
+    "role_permissions",
+    "school_years",
+    "classes",
+    "departments",
+    "assignments",
+    "staff",
+    "account_reminders",
+}
 
 
 @pytest.mark.parametrize("kind", database_kinds())
@@ -45,4 +65,45 @@ def test_migrations_ship_inside_the_package() -> None:
     assert (MIGRATIONS_DIR / "env.py").is_file()
     assert (MIGRATIONS_DIR / "script.py.mako").is_file()
     assert (MIGRATIONS_DIR / "versions" / "0001_initial.py").is_file()
+    assert (MIGRATIONS_DIR / "versions" / "0002_identity_and_permissions.py").is_file()
     assert MIGRATIONS_DIR.parent.name == "school_identity"
+
+
+@pytest.mark.parametrize("kind", database_kinds())
+def test_upgrading_a_0001_database_keeps_its_data_and_the_append_only_triggers(kind: str, tmp_path: Path) -> None:
+    with fresh_database(kind, tmp_path, "identity_up") as url:
+        cfg = Config()
+        cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+        cfg.set_main_option("sqlalchemy.url", normalise_url(url).replace("%", "%%"))
+        command.upgrade(cfg, "0001")
+        engine = make_engine(url)
+        try:
+            with engine.begin() as conn:
+                conn.execute(text("INSERT INTO schools (id, code, name) VALUES ('s', 'TH', 'Trường')"))
+                conn.execute(
+                    text(
+                        "INSERT INTO accounts (id, school_id, username, full_name, password_hash, roles, is_active,"
+                        " created_at, password_changed_at) VALUES ('a', 's', 'hieutruong', 'Nguyễn Thị Thu Hà', 'h',"
+                        " '[\"HT\"]', true, '2026-01-01 00:00:00+00', '2026-01-01 00:00:00+00')"
+                    )
+                )
+                conn.execute(
+                    text(
+                        "INSERT INTO audit_log (at, actor, action, outcome, ip, request_id, detail)"
+                        " VALUES ('2026-01-01 00:00:00+00', 'a', 'login.success', 'ok', '', '', '{}')"
+                    )
+                )
+            run_migrations(MIGRATIONS_DIR, url)
+            with engine.connect() as conn:
+                row = conn.execute(text("SELECT search_text, must_change_password FROM accounts")).one()
+                assert row[0] == "hieutruong nguyen thi thu ha"
+                assert not row[1]
+                assert conn.execute(text("SELECT target FROM audit_log")).scalar_one() == ""
+            with pytest.raises(DBAPIError, match="append-only"), engine.begin() as conn:
+                conn.execute(text("UPDATE audit_log SET outcome = 'x'"))
+            command.downgrade(cfg, "0001")
+            engine.dispose()
+            with pytest.raises(DBAPIError, match="append-only"), engine.begin() as conn:
+                conn.execute(text("DELETE FROM audit_log"))
+        finally:
+            engine.dispose()

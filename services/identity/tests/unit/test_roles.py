@@ -1,4 +1,4 @@
-"""Roles and their default permissions follow the domain spec §8.1."""
+"""Roles, the permission catalogue, default sets (domain spec §8.1) and separation of duties."""
 
 from __future__ import annotations
 
@@ -6,77 +6,143 @@ import re
 
 import pytest
 
-from school_identity.domain.roles import DEFAULT_ROLE_PERMISSIONS, ROLE_NAMES, Role, parse_role, permissions_for
+from school_identity.domain.roles import (
+    DEFAULT_MFA_REQUIRED_ROLES,
+    DEFAULT_ROLE_PERMISSIONS,
+    PERMISSION_CATALOGUE,
+    ROLE_INFO,
+    ROLE_NAMES,
+    ROLES,
+    Role,
+    ScopeKind,
+    parse_role,
+    parse_roles_setting,
+    parse_sod_rules,
+    permission_set_problems,
+    permissions_for,
+    sod_message,
+    sod_violations,
+)
 
-STUDENT_DATA = {
-    "students:school_year:read",
-    "students:school_year:write",
-    "students:class:read",
-    "students:class:write",
-    "students:student:read",
-    "students:student:write",
-    "grades:roster:read",
-}
+STUDENT_DATA = {p for p in PERMISSION_CATALOGUE if p.startswith(("students:", "grades:"))}
+SOD = (("grades:score:write", "grades:period:lock"),)
 
 
-def test_every_role_has_a_vietnamese_name_and_a_permission_set() -> None:
+def test_twelve_roles_with_vietnamese_names_scope_and_year() -> None:
+    assert [r.code.value for r in ROLES] == [
+        "HT", "PHT", "TTCM", "GVCN", "GVBM", "VP", "KT", "TV", "TB", "YT", "CMHS", "QTHT",
+    ]  # fmt: skip
     assert set(ROLE_NAMES) == set(Role) == set(DEFAULT_ROLE_PERMISSIONS)
-    assert ROLE_NAMES[Role.HT] == "Hiệu trưởng"
-    assert ROLE_NAMES[Role.CMHS] == "Cha mẹ học sinh"
+    assert ROLE_NAMES[Role.GVCN] == "Giáo viên chủ nhiệm"
+    school = {r for r in Role if ROLE_INFO[r].scope_kind is ScopeKind.SCHOOL}
+    assert school == {Role.HT, Role.PHT, Role.VP, Role.KT, Role.TV, Role.TB, Role.YT, Role.QTHT}
+    assert ROLE_INFO[Role.TTCM].scope_kind is ScopeKind.DEPARTMENT
+    assert ROLE_INFO[Role.GVCN].scope_kind is ScopeKind.CLASS
+    assert ROLE_INFO[Role.GVBM].scope_kind is ScopeKind.CLASS_SUBJECT
+    assert {r for r in Role if ROLE_INFO[r].year_scoped} == {Role.TTCM, Role.GVCN, Role.GVBM}
+    assert {Role.HT, Role.PHT, Role.VP, Role.KT, Role.TB, Role.YT, Role.QTHT} == DEFAULT_MFA_REQUIRED_ROLES
 
 
-def test_permission_names_follow_scope_resource_action() -> None:
-    pattern = re.compile(r"^[a-z_]+:[a-z_]+:[a-z_]+$")
+def test_catalogue_names_follow_scope_resource_action_and_are_described_in_vietnamese() -> None:
+    pattern = re.compile(r"^[a-z_]+:[a-z_]+:[a-z_]+$|^export:bulk$")
+    for name, description in PERMISSION_CATALOGUE.items():
+        assert pattern.match(name), name
+        assert description
     for perms in DEFAULT_ROLE_PERMISSIONS.values():
-        assert all(pattern.match(p) for p in perms), perms
+        assert perms <= set(PERMISSION_CATALOGUE)
+    assert "identity:session:manage" not in PERMISSION_CATALOGUE  # the gateway's, never a role's
 
 
 @pytest.mark.parametrize("role", list(Role))
-def test_everyone_may_read_themselves(role: Role) -> None:
-    assert "identity:me:read" in permissions_for([role.value])
+def test_everyone_may_read_and_look_after_themselves(role: Role) -> None:
+    assert {"identity:me:read", "identity:me:write"} <= DEFAULT_ROLE_PERMISSIONS[role]
 
 
-def test_head_teacher_reads_and_writes_all_student_records() -> None:
-    assert permissions_for(["HT"]) == STUDENT_DATA | {"identity:me:read"}
+def test_head_teacher_holds_everything_but_entering_scores() -> None:
+    ht = DEFAULT_ROLE_PERMISSIONS[Role.HT]
+    assert ht == set(PERMISSION_CATALOGUE) - {"grades:score:write"}
+    assert {"export:bulk", "grades:period:lock", "identity:audit:export"} <= ht
 
 
-def test_deputy_reads_only() -> None:
-    perms = permissions_for(["PHT"])
-    assert {"students:school_year:read", "students:class:read", "students:student:read", "grades:roster:read"} <= perms
-    assert not any(p.endswith(":write") for p in perms)
+def test_deputy_reads_reviews_and_reads_the_audit_log() -> None:
+    pht = DEFAULT_ROLE_PERMISSIONS[Role.PHT]
+    assert {"identity:review:read", "identity:audit:read", "students:student:read"} <= pht
+    assert not {p for p in pht if p.endswith((":write", ":lock", ":export", ":import"))} - {"identity:me:write"}
 
 
-def test_homeroom_teacher_writes_students_but_not_classes_or_years() -> None:
-    perms = permissions_for(["GVCN"])
-    assert "students:student:write" in perms
-    assert "students:class:write" not in perms
-    assert "students:school_year:write" not in perms
-    assert "grades:roster:read" in perms
+def test_teachers() -> None:
+    gvcn, gvbm = DEFAULT_ROLE_PERMISSIONS[Role.GVCN], DEFAULT_ROLE_PERMISSIONS[Role.GVBM]
+    assert "students:student:write" in gvcn
+    assert "students:student:write" not in gvbm
+    assert "grades:score:write" in gvbm
+    assert "grades:period:lock" not in gvcn | gvbm
+    assert DEFAULT_ROLE_PERMISSIONS[Role.TTCM] >= {"students:student:read", "identity:staff:read"}
 
 
-def test_office_keeps_the_records() -> None:
-    perms = permissions_for(["VP"])
-    assert {"students:school_year:write", "students:class:write", "students:student:write"} <= perms
-    assert "grades:roster:read" not in perms
+def test_office_keeps_staff_and_student_records() -> None:
+    vp = DEFAULT_ROLE_PERMISSIONS[Role.VP]
+    assert {
+        "identity:staff:read",
+        "identity:staff:write",
+        "identity:staff:import",
+        "identity:staff:export",
+        "identity:staff:read_sensitive",
+        "identity:department:write",
+        "identity:account:read",
+        "students:student:write",
+    } <= vp
+    assert "identity:role:write" not in vp
 
 
-@pytest.mark.parametrize("role", ["TTCM", "GVBM", "TV", "YT", "KT"])
-def test_readers_of_classes_and_students(role: str) -> None:
-    perms = permissions_for([role])
-    assert {"students:class:read", "students:student:read"} <= perms
-    assert not any(p.endswith(":write") for p in perms)
+@pytest.mark.parametrize("role", [Role.KT, Role.TV, Role.YT])
+def test_readers_of_students(role: Role) -> None:
+    assert DEFAULT_ROLE_PERMISSIONS[role] & STUDENT_DATA == {
+        "students:school_year:read",
+        "students:class:read",
+        "students:student:read",
+    }
 
 
-@pytest.mark.parametrize("role", ["TB", "QTHT", "CMHS"])
-def test_roles_without_student_data(role: str) -> None:
-    assert permissions_for([role]) == {"identity:me:read"}
+@pytest.mark.parametrize("role", [Role.TB, Role.QTHT])
+def test_it_staff_run_accounts_without_student_or_grade_data(role: Role) -> None:
+    perms = DEFAULT_ROLE_PERMISSIONS[role]
+    assert not perms & STUDENT_DATA
+    assert {"identity:account:read", "identity:account:write"} <= perms
 
 
-def test_several_roles_add_up() -> None:
-    assert permissions_for(["GVBM", "VP"]) == permissions_for(["GVBM"]) | permissions_for(["VP"])
+def test_parents_only_see_themselves() -> None:
+    assert DEFAULT_ROLE_PERMISSIONS[Role.CMHS] == {"identity:me:read", "identity:me:write"}
 
 
-def test_unknown_codes_grant_nothing() -> None:
-    assert permissions_for(["ADMIN", "ht", ""]) == frozenset()
+def test_permissions_add_up_and_unknown_codes_grant_nothing_more() -> None:
+    assert permissions_for(["KT", "TB"]) == DEFAULT_ROLE_PERMISSIONS[Role.KT] | DEFAULT_ROLE_PERMISSIONS[Role.TB]
+    assert permissions_for(["ADMIN", "ht"]) == {"identity:me:read", "identity:me:write"}
     assert parse_role("ht") is None
-    assert parse_role("HT") is Role.HT
+
+
+def test_no_default_role_breaks_the_default_separation_of_duties() -> None:
+    for perms in DEFAULT_ROLE_PERMISSIONS.values():
+        assert sod_violations(perms, SOD) == []
+    assert sod_violations(permissions_for(["HT", "GVBM"]), SOD) == list(SOD)
+
+
+def test_sod_rules_setting() -> None:
+    assert parse_sod_rules("grades:score:write|grades:period:lock") == (SOD, [])
+    assert parse_sod_rules("none") == ((), [])
+    assert parse_sod_rules(" ") == ((), [])
+    rules, bad = parse_sod_rules("a|b,grades:score:write|grades:score:write,export:bulk|identity:audit:export")
+    assert rules == (("export:bulk", "identity:audit:export"),)
+    assert bad == ["a|b", "grades:score:write|grades:score:write"]
+    assert "người nhập điểm không được khóa sổ điểm" in sod_message(SOD)
+
+
+def test_roles_setting() -> None:
+    assert parse_roles_setting("HT, pht,,KT") == ({Role.HT, Role.PHT, Role.KT}, [])
+    assert parse_roles_setting("HT,BOSS") == ({Role.HT}, ["BOSS"])
+    assert parse_roles_setting("none") == (frozenset(), [])
+
+
+def test_permission_sets_are_checked_against_the_catalogue_and_ht_keeps_role_write() -> None:
+    assert permission_set_problems(Role.KT, {"students:student:read"}) == {}
+    assert "danh mục" in permission_set_problems(Role.KT, {"identity:session:manage"})["permissions"]
+    assert "identity:role:write" in permission_set_problems(Role.HT, {"identity:me:read"})["permissions"]

@@ -10,7 +10,7 @@ from school_grades.api import permissions as perm
 from school_grades.app.queries import RosterQueries
 from school_grades.domain.errors import DomainError
 from school_grades.domain.roster import RosterEntry
-from schoolkit.grpc_errors import InvalidInputError
+from schoolkit.grpc_errors import ForbiddenError, InvalidInputError
 from schoolkit.grpc_server import current_caller, require
 
 SERVICE_NAME = grades_pb2.DESCRIPTOR.services_by_name["GradesService"].full_name
@@ -42,7 +42,11 @@ class GradesServicer(grades_pb2_grpc.GradesServiceServicer):
         self, request: grades_pb2.ListRosterRequest, context: grpc.ServicerContext
     ) -> grades_pb2.ListRosterResponse:
         require(perm.ROSTER_READ)
-        school_id = current_caller().school_id
+        caller = current_caller()
+        school_id = caller.school_id
+        if request.class_id and not caller.reaches_class(request.class_id):
+            # The object check: a teacher sees only the rosters of their assigned classes.
+            raise ForbiddenError("Bạn không được phân công lớp này", {"class_id": "Bạn không được phân công lớp này"})
         try:
             page = self._queries.list_roster(school_id, request.class_id, request.page_size, request.page_token)
         except DomainError as err:  # the only refusals here are bad request fields

@@ -11,9 +11,20 @@ from sqlalchemy.orm import sessionmaker
 from school_identity import SERVICE_NAME
 from school_identity.adapters.repositories import (
     SqlAlchemyAccountRepository,
+    SqlAlchemyAssignmentRepository,
     SqlAlchemyAuditLog,
+    SqlAlchemyChallengeRepository,
+    SqlAlchemyClassRepository,
+    SqlAlchemyDepartmentRepository,
+    SqlAlchemyMfaRepository,
+    SqlAlchemyRecoveryCodeRepository,
+    SqlAlchemyReminderRepository,
+    SqlAlchemyRolePermissionRepository,
     SqlAlchemySchoolRepository,
+    SqlAlchemySchoolYearRepository,
     SqlAlchemySessionRepository,
+    SqlAlchemyStaffRepository,
+    SqlAlchemyThrottleRepository,
 )
 from school_identity.adapters.tables import outbox
 from school_identity.domain.events import DomainEvent
@@ -58,6 +69,50 @@ class SqlAlchemyUnitOfWork:
     @property
     def audit(self) -> SqlAlchemyAuditLog:
         return SqlAlchemyAuditLog(self.db)
+
+    @property
+    def mfa(self) -> SqlAlchemyMfaRepository:
+        return SqlAlchemyMfaRepository(self.db)
+
+    @property
+    def recovery_codes(self) -> SqlAlchemyRecoveryCodeRepository:
+        return SqlAlchemyRecoveryCodeRepository(self.db)
+
+    @property
+    def challenges(self) -> SqlAlchemyChallengeRepository:
+        return SqlAlchemyChallengeRepository(self.db)
+
+    @property
+    def throttle(self) -> SqlAlchemyThrottleRepository:
+        return SqlAlchemyThrottleRepository(self.db)
+
+    @property
+    def role_permissions(self) -> SqlAlchemyRolePermissionRepository:
+        return SqlAlchemyRolePermissionRepository(self.db)
+
+    @property
+    def assignments(self) -> SqlAlchemyAssignmentRepository:
+        return SqlAlchemyAssignmentRepository(self.db)
+
+    @property
+    def school_years(self) -> SqlAlchemySchoolYearRepository:
+        return SqlAlchemySchoolYearRepository(self.db)
+
+    @property
+    def classes(self) -> SqlAlchemyClassRepository:
+        return SqlAlchemyClassRepository(self.db)
+
+    @property
+    def departments(self) -> SqlAlchemyDepartmentRepository:
+        return SqlAlchemyDepartmentRepository(self.db)
+
+    @property
+    def staff(self) -> SqlAlchemyStaffRepository:
+        return SqlAlchemyStaffRepository(self.db)
+
+    @property
+    def reminders(self) -> SqlAlchemyReminderRepository:
+        return SqlAlchemyReminderRepository(self.db)
 
     def __enter__(self) -> SqlAlchemyUnitOfWork:
         self._stack = ExitStack()

@@ -1,1 +1,1 @@
-"""Identity's gRPC API: the IdentityService servicer."""
+"""Identity's gRPC servicers (IdentityService, StaffService, AccessService) and their permission table."""

@@ -1,1 +1,2 @@
-"""Identity's use cases: sign-in, sessions, the caller's own principal, account creation."""
+"""Identity's use cases: sign-in steps and sessions, accounts and MFA, roles and assignments, staff
+records, the account review and the audit log; they depend on ports, never on transports."""

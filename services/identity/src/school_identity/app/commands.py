@@ -1,11 +1,45 @@
-"""Commands (what a caller asks for) and results of identity's use cases."""
+"""Commands (what a caller asks for), the acting person, and results of identity's use cases."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 
 from school_identity.domain.model import Principal
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The verified person calling an administrative or self-service use case."""
+
+    user_id: str
+    school_id: str
+    permissions: frozenset[str] = frozenset()
+    stepped_up_until: datetime | None = None
+    request_id: str = ""
+
+    def has(self, permission: str) -> bool:
+        return permission in self.permissions
+
+    def stepped_up(self, now: datetime) -> bool:
+        return self.stepped_up_until is not None and self.stepped_up_until > now
+
+
+class LoginOutcome(StrEnum):
+    SIGNED_IN = "SIGNED_IN"
+    PASSWORD_CHANGE_REQUIRED = "PASSWORD_CHANGE_REQUIRED"  # noqa: S105 - an outcome name, not a password
+    MFA_ENROLMENT_REQUIRED = "MFA_ENROLMENT_REQUIRED"
+    MFA_REQUIRED = "MFA_REQUIRED"
+
+
+@dataclass(frozen=True)
+class MfaSecretView:
+    secret: str
+    provisioning_uri: str
+
+    def __repr__(self) -> str:
+        return "MfaSecretView(<hidden>)"
 
 
 @dataclass(frozen=True)
@@ -22,10 +56,29 @@ class Login:
 
 
 @dataclass(frozen=True)
+class ContinueLogin:
+    challenge_id: str
+    new_password: str = ""
+    totp_code: str = ""
+    recovery_code: str = ""
+    client_ip: str = ""
+    request_id: str = ""
+
+    def __repr__(self) -> str:
+        return f"ContinueLogin(client_ip={self.client_ip!r}, request_id={self.request_id!r})"
+
+
+@dataclass(frozen=True)
 class LoginResult:
-    session_id: str
+    """A signed-in session, or the next step with its challenge."""
+
+    outcome: LoginOutcome
     principal: Principal
-    expires_at: datetime
+    session_id: str = ""
+    expires_at: datetime | None = None
+    challenge_id: str = ""
+    mfa_secret: MfaSecretView | None = None
+    recovery_codes: tuple[str, ...] = field(default=(), repr=False)
 
 
 @dataclass(frozen=True)
@@ -43,6 +96,17 @@ class SessionView:
 class Logout:
     session_id: str
     request_id: str = ""
+
+
+@dataclass(frozen=True)
+class StepUp:
+    session_id: str
+    totp_code: str
+    client_ip: str = ""
+    request_id: str = ""
+
+    def __repr__(self) -> str:
+        return f"StepUp(request_id={self.request_id!r})"
 
 
 @dataclass(frozen=True)
@@ -68,16 +132,25 @@ class CreateAccount:
     actor: str
     account_id: str | None = None
     request_id: str = ""
+    must_change_password: bool = False
+    password_expires_at: datetime | None = None
+    # Generated one-time codes skip the strength rules meant for passwords people choose.
+    check_password_policy: bool = True
+    allow_no_roles: bool = False
 
     def __repr__(self) -> str:
         return f"CreateAccount(school_id={self.school_id!r}, username={self.username!r}, roles={self.roles!r})"
 
 
 @dataclass(frozen=True)
-class DisableAccount:
-    account_id: str
-    actor: str
-    request_id: str = ""
+class ChangePassword:
+    current_password: str
+    new_password: str
+    keep_session_id: str = ""
+    client_ip: str = ""
+
+    def __repr__(self) -> str:
+        return "ChangePassword(<hidden>)"
 
 
 @dataclass(frozen=True)

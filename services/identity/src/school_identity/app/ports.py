@@ -1,14 +1,29 @@
-"""Ports the use cases depend on: repositories, the unit of work, the password hasher, the clock."""
+"""Ports the use cases depend on: repositories, the unit of work, the password hasher, the secret box,
+the spreadsheet codec and the clock."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime
+from collections.abc import Callable, Mapping, Sequence
+from datetime import date, datetime
 from types import TracebackType
-from typing import Protocol
+from typing import Any, Protocol
 
 from school_identity.domain.events import DomainEvent
-from school_identity.domain.model import Account, AuditEntry, School, Session
+from school_identity.domain.model import (
+    Account,
+    Assignment,
+    AuditEntry,
+    AuditRecord,
+    Department,
+    LoginChallenge,
+    MfaFactor,
+    School,
+    SchoolClass,
+    SchoolYear,
+    Session,
+)
+from school_identity.domain.staff import StaffRecord
+from school_identity.domain.throttle import ThrottleState
 
 Clock = Callable[[], datetime]
 """Returns the current time, timezone-aware in UTC (tests inject a controllable one)."""
@@ -26,7 +41,17 @@ class AccountRepository(Protocol):
         ...
 
     def update(self, account: Account) -> None:
-        """Store the account's mutable fields (hash, active flag, last login)."""
+        """Store the account's mutable fields."""
+        ...
+
+    def page(self, school_id: str, query: str, after_id: str | None, limit: int) -> list[Account]:
+        """Accounts of a school by username; ``query`` (folded) filters username or name."""
+        ...
+
+    def all_for_school(self, school_id: str) -> list[Account]: ...
+
+    def usernames(self, ids: Sequence[str]) -> dict[str, str]:
+        """Username of each id that exists (for display next to audit rows)."""
         ...
 
 
@@ -43,8 +68,12 @@ class SessionRepository(Protocol):
         """Revoke one session; True when it was live (not already revoked or unknown)."""
         ...
 
-    def revoke_all_for(self, account_id: str, at: datetime) -> int:
-        """Revoke every unrevoked session of an account; returns how many."""
+    def revoke_all_for(self, account_id: str, at: datetime, except_key: str | None = None) -> int:
+        """Revoke every unrevoked session of an account (but ``except_key``); returns how many."""
+        ...
+
+    def step_up(self, key: str, until: datetime) -> None:
+        """Mark a session as passed a second factor, stepped up until ``until``."""
         ...
 
 
@@ -54,10 +83,154 @@ class SchoolRepository(Protocol):
     def get(self, school_id: str) -> School | None: ...
 
 
+class MfaRepository(Protocol):
+    def get(self, account_id: str) -> MfaFactor | None: ...
+
+    def save(self, factor: MfaFactor) -> None:
+        """Insert or replace the factor of ``factor.account_id``."""
+        ...
+
+    def delete(self, account_id: str) -> None: ...
+
+    def claim_step(self, account_id: str, step: int) -> bool:
+        """Record ``step`` as used unless it (or a later one) already was; False when it was.
+
+        Atomic in the database, so two requests with the same code cannot both succeed.
+        """
+        ...
+
+    def enrolled_accounts(self, account_ids: Sequence[str]) -> set[str]: ...
+
+
+class RecoveryCodeRepository(Protocol):
+    def replace(self, account_id: str, code_hashes: Sequence[str], at: datetime) -> None:
+        """Drop every code of the account and store these instead."""
+        ...
+
+    def use(self, account_id: str, code_hash: str, at: datetime) -> bool:
+        """Mark an unused code as used; False when there is no such unused code (atomic)."""
+        ...
+
+    def delete_all(self, account_id: str) -> None: ...
+
+
+class ChallengeRepository(Protocol):
+    def add(self, challenge: LoginChallenge) -> None: ...
+
+    def get(self, key: str) -> LoginChallenge | None: ...
+
+    def add_failure(self, key: str) -> int:
+        """Count one wrong code; returns the new count."""
+        ...
+
+    def close(self, key: str, at: datetime) -> bool:
+        """Close an open challenge; False when it was closed already (a concurrent use)."""
+        ...
+
+    def close_all_for(self, account_id: str, at: datetime) -> int:
+        """Close every open challenge of an account (its password or state changed)."""
+        ...
+
+
+class ThrottleRepository(Protocol):
+    def get(self, username: str) -> ThrottleState: ...
+
+    def save(self, username: str, state: ThrottleState) -> None: ...
+
+    def clear(self, username: str) -> None: ...
+
+    def prune(self, before: datetime, now: datetime) -> None:
+        """Forget names whose last failure is older than ``before`` and that are not locked."""
+        ...
+
+
+class RolePermissionRepository(Protocol):
+    def for_school(self, school_id: str) -> dict[str, frozenset[str]]:
+        """The school's stored sets (roles without a stored set use the defaults)."""
+        ...
+
+    def save(self, school_id: str, role: str, permissions: frozenset[str], at: datetime, by: str) -> None: ...
+
+
+class AssignmentRepository(Protocol):
+    def add(self, assignment: Assignment) -> None: ...
+
+    def get(self, assignment_id: str) -> Assignment | None: ...
+
+    def end(self, assignment_id: str, at: datetime, ends_on: date, by: str) -> None: ...
+
+    def for_account(self, account_id: str) -> list[Assignment]: ...
+
+    def for_school(self, school_id: str) -> list[Assignment]: ...
+
+
+class SchoolYearRepository(Protocol):
+    def get(self, school_year_id: str) -> SchoolYear | None: ...
+
+    def upsert(self, year: SchoolYear) -> None: ...
+
+
+class ClassRepository(Protocol):
+    def get(self, class_id: str) -> SchoolClass | None: ...
+
+    def upsert(self, school_class: SchoolClass) -> None: ...
+
+
+class DepartmentRepository(Protocol):
+    def add(self, department: Department, name_key: str) -> None:
+        """Insert; raises AlreadyExistsError when the school has a department of that name."""
+        ...
+
+    def get(self, department_id: str) -> Department | None: ...
+
+    def for_school(self, school_id: str) -> list[Department]: ...
+
+
+class StaffRepository(Protocol):
+    def add(self, record: StaffRecord) -> None: ...
+
+    def get(self, staff_id: str) -> StaffRecord | None: ...
+
+    def get_by_user(self, user_id: str) -> StaffRecord | None: ...
+
+    def for_school(self, school_id: str) -> list[StaffRecord]: ...
+
+    def update(self, record: StaffRecord, expected_version: int) -> bool:
+        """Store ``record`` (its version already raised) if the stored version is still
+        ``expected_version``; False when someone else changed it first."""
+        ...
+
+    def staff_ids_by_user(self, user_ids: Sequence[str]) -> dict[str, str]: ...
+
+
+class ReminderRepository(Protocol):
+    def record(self, account_id: str, kind: str, at: datetime) -> None: ...
+
+    def for_accounts(self, account_ids: Sequence[str]) -> dict[tuple[str, str], datetime]: ...
+
+
 class AuditLog(Protocol):
     """Append-only: there is deliberately no update or delete."""
 
     def append(self, entry: AuditEntry) -> None: ...
+
+    def failures_from(self, ip: str, since: datetime, outcomes: Sequence[str]) -> list[datetime]:
+        """Times of sign-in failures with these outcomes from one address since ``since``."""
+        ...
+
+    def search(
+        self,
+        school_id: str,
+        *,
+        people: Sequence[str],
+        action_prefix: str,
+        since: datetime | None,
+        until: datetime | None,
+        before_id: int | None,
+        limit: int,
+    ) -> list[AuditRecord]:
+        """Newest first; ``people`` (account ids) match the actor or the target."""
+        ...
 
 
 class UnitOfWork(Protocol):
@@ -77,6 +250,39 @@ class UnitOfWork(Protocol):
 
     @property
     def audit(self) -> AuditLog: ...
+
+    @property
+    def mfa(self) -> MfaRepository: ...
+
+    @property
+    def recovery_codes(self) -> RecoveryCodeRepository: ...
+
+    @property
+    def challenges(self) -> ChallengeRepository: ...
+
+    @property
+    def throttle(self) -> ThrottleRepository: ...
+
+    @property
+    def role_permissions(self) -> RolePermissionRepository: ...
+
+    @property
+    def assignments(self) -> AssignmentRepository: ...
+
+    @property
+    def school_years(self) -> SchoolYearRepository: ...
+
+    @property
+    def classes(self) -> ClassRepository: ...
+
+    @property
+    def departments(self) -> DepartmentRepository: ...
+
+    @property
+    def staff(self) -> StaffRepository: ...
+
+    @property
+    def reminders(self) -> ReminderRepository: ...
 
     def __enter__(self) -> UnitOfWork: ...
 
@@ -113,3 +319,24 @@ class PasswordHasher(Protocol):
     def needs_rehash(self, stored_hash: str) -> bool:
         """True when ``stored_hash`` was made with weaker parameters than the current ones."""
         ...
+
+
+class SecretBox(Protocol):
+    """Authenticated encryption of small secrets at rest (TOTP secrets)."""
+
+    def encrypt(self, plain: str) -> str: ...
+
+    def decrypt(self, token: str) -> str: ...
+
+
+class Spreadsheets(Protocol):
+    """Reads and writes .xlsx workbooks as rows of cell values."""
+
+    def read(self, data: bytes, sheet: str) -> list[list[Any]]:
+        """Rows of the named sheet (header first); raises ValueError for an unreadable file or
+        a missing sheet."""
+        ...
+
+    def write(
+        self, sheet: str, headers: Sequence[str], rows: Sequence[Sequence[Any]], text_columns: Mapping[int, bool]
+    ) -> bytes: ...

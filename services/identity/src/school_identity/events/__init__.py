@@ -1,1 +1,1 @@
-"""Identity's events: outbound mappers from domain events to protobuf messages (it consumes none)."""
+"""Identity's events: outbound mappers (domain → protobuf) and inbound handlers (students' years and classes)."""

@@ -137,7 +137,9 @@ class SqlAlchemyClassRepository:
         )
         return school_class
 
-    def list(self, school_id: str, year_id: str, page: PageRequest) -> list[SchoolClass] | None:
+    def list(
+        self, school_id: str, year_id: str, page: PageRequest, only_ids: frozenset[str] | None = None
+    ) -> list[SchoolClass] | None:
         order = [
             (school_years.c.name, False),
             (classes.c.grade_level, True),
@@ -145,6 +147,8 @@ class SqlAlchemyClassRepository:
             (classes.c.id, True),
         ]
         query = self._select().where(classes.c.school_id == school_id)
+        if only_ids is not None:
+            query = query.where(classes.c.id.in_(sorted(only_ids)))
         if year_id:
             query = query.where(classes.c.school_year_id == year_id)
         if page.after_id:

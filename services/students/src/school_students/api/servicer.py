@@ -12,6 +12,7 @@ from school_students.app.commands import CreateClass, CreateSchoolYear, EnrollSt
 from school_students.app.use_cases import StudentsUseCases
 from school_students.domain.student import Gender
 from school_students.events.outbound import class_message, student_message, year_message
+from schoolkit.grpc_errors import ForbiddenError
 from schoolkit.grpc_server import current_caller, require
 
 SERVICE_NAME = students_pb2.DESCRIPTOR.services_by_name["StudentsService"].full_name
@@ -23,6 +24,12 @@ def authorise(permission: str) -> str:
     """Refuse unless the caller holds ``permission``; return the caller's school (the tenant)."""
     require(permission)
     return current_caller().school_id
+
+
+def ensure_class_in_scope(class_id: str) -> None:
+    """The object check: a teacher reaches only the classes of their assignments."""
+    if class_id and not current_caller().reaches_class(class_id):
+        raise ForbiddenError("Bạn không được phân công lớp này", {"class_id": "Bạn không được phân công lớp này"})
 
 
 class StudentsServicer(students_pb2_grpc.StudentsServiceServicer):
@@ -69,8 +76,11 @@ class StudentsServicer(students_pb2_grpc.StudentsServiceServicer):
         self, request: students_pb2.ListClassesRequest, context: grpc.ServicerContext
     ) -> students_pb2.ListClassesResponse:
         school_id = authorise(perm.CLASS_READ)
+        only = current_caller().visible_class_ids()
         with domain_errors():
-            page = self._uc.list_classes(school_id, request.school_year_id, request.page_size, request.page_token)
+            page = self._uc.list_classes(
+                school_id, request.school_year_id, request.page_size, request.page_token, only_class_ids=only
+            )
         return students_pb2.ListClassesResponse(
             classes=[class_message(c) for c in page.items], next_page_token=page.next_token
         )
@@ -79,6 +89,7 @@ class StudentsServicer(students_pb2_grpc.StudentsServiceServicer):
         self, request: students_pb2.GetClassRequest, context: grpc.ServicerContext
     ) -> students_pb2.GetClassResponse:
         school_id = authorise(perm.CLASS_READ)
+        ensure_class_in_scope(request.class_id)
         with domain_errors():
             school_class = self._uc.get_class(school_id, request.class_id)
         return students_pb2.GetClassResponse(school_class=class_message(school_class))
@@ -87,6 +98,7 @@ class StudentsServicer(students_pb2_grpc.StudentsServiceServicer):
         self, request: students_pb2.EnrollStudentRequest, context: grpc.ServicerContext
     ) -> students_pb2.EnrollStudentResponse:
         school_id = authorise(perm.STUDENT_WRITE)
+        ensure_class_in_scope(request.class_id)
         with domain_errors():
             student = self._uc.enroll_student(
                 EnrollStudent(
@@ -106,6 +118,7 @@ class StudentsServicer(students_pb2_grpc.StudentsServiceServicer):
     ) -> students_pb2.UpdateStudentResponse:
         school_id = authorise(perm.STUDENT_WRITE)
         with domain_errors():
+            ensure_class_in_scope(self._uc.get_student(school_id, request.student_id).class_id)
             student = self._uc.update_student(
                 UpdateStudent(
                     school_id=school_id,
@@ -124,12 +137,14 @@ class StudentsServicer(students_pb2_grpc.StudentsServiceServicer):
         school_id = authorise(perm.STUDENT_READ)
         with domain_errors():
             student = self._uc.get_student(school_id, request.student_id)
+        ensure_class_in_scope(student.class_id)
         return students_pb2.GetStudentResponse(student=student_message(student))
 
     def ListStudents(
         self, request: students_pb2.ListStudentsRequest, context: grpc.ServicerContext
     ) -> students_pb2.ListStudentsResponse:
         school_id = authorise(perm.STUDENT_READ)
+        ensure_class_in_scope(request.class_id)
         with domain_errors():
             page = self._uc.list_students(school_id, request.class_id, request.page_size, request.page_token)
         response = students_pb2.ListStudentsResponse(

@@ -35,8 +35,13 @@ class ClassRepository(Protocol):
 
     def add(self, school_id: str, year_id: str, spec: ClassSpec) -> SchoolClass: ...
 
-    def list(self, school_id: str, year_id: str, page: PageRequest) -> list[SchoolClass] | None:
-        """By year (newest first), grade level, then name; None when ``page.after_id`` is unknown."""
+    def list(
+        self, school_id: str, year_id: str, page: PageRequest, only_ids: frozenset[str] | None = None
+    ) -> list[SchoolClass] | None:
+        """By year (newest first), grade level, then name; None when ``page.after_id`` is unknown.
+
+        ``only_ids`` (when not None) keeps just those classes: a teacher's assigned classes.
+        """
         ...
 
 

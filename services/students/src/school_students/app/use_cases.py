@@ -112,13 +112,21 @@ class StudentsUseCases:
             raise _class_not_found()
         return found
 
-    def list_classes(self, school_id: str, year_id: str, page_size: int, page_token: str) -> Page[SchoolClass]:
+    def list_classes(
+        self,
+        school_id: str,
+        year_id: str,
+        page_size: int,
+        page_token: str,
+        only_class_ids: frozenset[str] | None = None,
+    ) -> Page[SchoolClass]:
+        """A page of classes; ``only_class_ids`` limits it to a teacher's assigned classes."""
         scope = f"classes:{year_id.strip()}"
         request = page_request(page_size, page_token, scope)
         with self._uow(True) as uow:
             if year_id.strip() and uow.school_years.get(school_id, year_id.strip()) is None:
                 raise _year_not_found()
-            rows = uow.classes.list(school_id, year_id.strip(), request)
+            rows = uow.classes.list(school_id, year_id.strip(), request, only_class_ids)
         if rows is None:
             raise invalid_token()
         return make_page(rows, request, scope, lambda c: c.id)
