@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.stack import ROOT, Stack
+from tests.stack import ROOT, Api, Stack
 
 ARTIFACTS = ROOT / "test-artifacts"
 
@@ -24,3 +24,11 @@ def stack(tmp_path_factory: pytest.TempPathFactory, artifacts: Path) -> Iterator
     s.start()
     yield s
     s.stop()
+
+
+@pytest.fixture(scope="session")
+def head(stack: Stack) -> Api:
+    """The principal (HT), signed in once with a TOTP code for the whole session: each code works once."""
+    api = Api(stack.url)
+    assert api.login("hieutruong").status_code == 200
+    return api

@@ -12,14 +12,6 @@ from tests.stack import Api, Stack, wait_until
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
 
-@pytest.fixture(scope="module")
-def head(stack: Stack) -> Api:
-    """The principal, signed in once (with a TOTP code) for the whole module: each code works once."""
-    api = Api(stack.url)
-    assert api.login("hieutruong").status_code == 200
-    return api
-
-
 def demo_year(api: Api) -> dict:
     """The seeded year (other tests in the session may add later years)."""
     years = api.get("/api/v1/school-years").json()["items"]
