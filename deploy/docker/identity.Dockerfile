@@ -1,5 +1,6 @@
 # syntax=docker/dockerfile:1.7
-# Identity service image: gRPC server, outbox relay, migrations and the demo seed, one image.
+# Identity service image: gRPC server, outbox relay, school-year consumer, migrations and the demo
+# seed, one image.
 # Build from the repository root:
 #   docker build -f deploy/docker/identity.Dockerfile -t school/identity:dev .
 
@@ -43,12 +44,14 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 # A fixed numeric uid/gid so Kubernetes can check runAsNonRoot and volumes can be owned by it.
 # The key directories are created here so that fresh named volumes mounted on them inherit this
-# ownership (the key files themselves are mounted at run time, never baked in).
+# ownership (the key files themselves are mounted at run time, never baked in). keys/mfa holds the
+# Fernet key for TOTP secrets (MFA_KEY_FILE): written by Compose's keygen job or mounted from a
+# Secret; MFA_KEY_FILE is deliberately not set here, the deployment names the mounted file.
 RUN groupadd --system --gid 10001 school \
  && useradd --system --uid 10001 --gid school --no-create-home --home-dir /nonexistent \
       --shell /usr/sbin/nologin school \
  && install -d -o school -g school -m 0755 /var/lib/school /etc/school/keys/public \
- && install -d -o school -g school -m 0700 /etc/school/keys/private
+ && install -d -o school -g school -m 0700 /etc/school/keys/private /etc/school/keys/mfa
 
 # Install from the build stage's wheels only: no compiler, no index, no source tree in the image.
 RUN --mount=type=bind,from=build,source=/wheels,target=/wheels \

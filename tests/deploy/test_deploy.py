@@ -29,12 +29,23 @@ DOCKER = DEPLOY / "docker"
 DEPLOYABLES = ("identity", "students", "grades", "gateway")
 SERVICES = ("identity", "students", "grades")
 GRPC_PORTS = {"identity": 50051, "students": 50052, "grades": 50053}
-# The worker process each service runs next to its server, and the command that starts it.
+# The worker processes each service runs next to its server, and the command that starts each.
 WORKERS = {
-    "identity": ("identity-relay", "relay"),
-    "students": ("students-relay", "relay"),
-    "grades": ("grades-consumer", "consume"),
+    "identity": (("identity-relay", "relay"), ("identity-consumer", "consume")),
+    "students": (("students-relay", "relay"),),
+    "grades": (("grades-consumer", "consume"),),
 }
+RELAYS = tuple(worker for workers in WORKERS.values() for worker, command in workers if command == "relay")
+CONSUMERS = tuple(worker for workers in WORKERS.values() for worker, command in workers if command == "consume")
+# identity's Fernet key for TOTP secrets at rest: only the processes that encrypt or decrypt them.
+MFA_KEY_COMPOSE_USERS = {"identity", "identity-migrate", "identity-seed"}
+MFA_KEY_K8S_USERS = {"identity", "identity-migrate"}
+MFA_KEY_DIR = "/etc/school/keys/mfa"
+MFA_KEY_FILE = f"{MFA_KEY_DIR}/mfa.key"
+
+
+def worker_names(svc: str) -> list[str]:
+    return [worker for worker, _ in WORKERS[svc]]
 
 
 # ================================================================ helpers
@@ -142,13 +153,13 @@ def test_compose_has_every_process_of_every_service(yaml: ModuleType) -> None:
     services = load_compose(yaml)["services"]
     expected = {"postgres", "kafka", "keygen", "gateway", "identity-seed"}
     for svc in SERVICES:
-        expected |= {svc, f"{svc}-migrate", WORKERS[svc][0]}
+        expected |= {svc, f"{svc}-migrate", *worker_names(svc)}
     assert set(services) == expected
     for svc in SERVICES:
         assert services[svc]["command"] == ["serve"]
         assert services[f"{svc}-migrate"]["command"] == ["migrate"]
-        worker, command = WORKERS[svc]
-        assert services[worker]["command"] == [command]
+        for worker, command in WORKERS[svc]:
+            assert services[worker]["command"] == [command]
     assert services["identity-seed"]["command"] == ["seed-demo"]
     assert services["identity-seed"]["profiles"] == ["demo"], "demo data only on request"
 
@@ -175,9 +186,9 @@ def test_compose_start_up_order(yaml: ModuleType) -> None:
         assert conditions(svc)["keygen"] == "service_completed_successfully"
         # A server never waits for the broker: its events wait in the outbox.
         assert "kafka" not in conditions(svc)
-        worker = WORKERS[svc][0]
-        assert conditions(worker)["kafka"] == "service_healthy"
-        assert conditions(worker)[f"{svc}-migrate"] == "service_completed_successfully"
+        for worker in worker_names(svc):
+            assert conditions(worker)["kafka"] == "service_healthy", worker
+            assert conditions(worker)[f"{svc}-migrate"] == "service_completed_successfully", worker
         assert conditions("gateway")[svc] == "service_healthy"
     assert conditions("gateway")["keygen"] == "service_completed_successfully"
 
@@ -194,6 +205,9 @@ def test_compose_health_checks(yaml: ModuleType) -> None:
     for svc in SERVICES:
         assert services[svc]["healthcheck"]["test"] == ["CMD", "school-healthcheck", "grpc"]
     assert services["gateway"]["healthcheck"]["test"] == ["CMD", "school-healthcheck", "gateway"]
+    for svc in SERVICES:
+        for worker in worker_names(svc):
+            assert services[worker]["healthcheck"]["test"] == ["CMD", "school-healthcheck", "metrics"], worker
 
 
 def test_compose_keys_private_key_only_in_gateway(yaml: ModuleType) -> None:
@@ -214,6 +228,37 @@ def test_compose_keys_private_key_only_in_gateway(yaml: ModuleType) -> None:
                 assert public == ["token-public:/etc/school/keys/public:ro"], name
 
 
+def conditions_of(spec: dict[str, Any]) -> dict[str, str]:
+    return {dep: dep_spec["condition"] for dep, dep_spec in spec.get("depends_on", {}).items()}
+
+
+def test_compose_mfa_key_only_in_identity_containers(yaml: ModuleType) -> None:
+    """keygen writes identity's MFA key; only identity's server, migration and seed mount it, read-only."""
+    services = load_compose(yaml)["services"]
+    assert "identity-mfa-key" in load_compose(yaml)["volumes"]
+    for name, spec in services.items():
+        mounts = [v for v in spec.get("volumes", []) if v.startswith("identity-mfa-key:")]
+        env = spec.get("environment", {})
+        if name == "keygen":
+            assert mounts == [f"identity-mfa-key:{MFA_KEY_DIR}"]
+        elif name in MFA_KEY_COMPOSE_USERS:
+            assert mounts == [f"identity-mfa-key:{MFA_KEY_DIR}:ro"], name
+            assert env["MFA_KEY_FILE"] == MFA_KEY_FILE, name
+            # After keygen has written the key: directly, or through the migration (which waits for it).
+            after = {"keygen", "identity-migrate"} & set(conditions_of(spec))
+            assert after, f"{name}: must start after keygen has written the key"
+            assert all(conditions_of(spec)[dep] == "service_completed_successfully" for dep in after), name
+        else:
+            assert not mounts, f"{name} must not see identity's MFA key"
+            assert "MFA_KEY_FILE" not in env, name
+    keygen = services["keygen"]["command"][0]
+    assert MFA_KEY_FILE in keygen
+    assert "O_EXCL" in keygen, "keygen must never overwrite an existing MFA key"
+    assert "urlsafe_b64encode(os.urandom(32))" in keygen, "a Fernet key: 32 random bytes, URL-safe base64"
+    # The identity user must own the key directory so a fresh named volume mounted there is writable.
+    assert MFA_KEY_DIR in dockerfile("identity").read_text(encoding="utf-8")
+
+
 def test_compose_platform_containers_are_hardened(yaml: ModuleType) -> None:
     services = load_compose(yaml)["services"]
     for name, spec in services.items():
@@ -228,7 +273,7 @@ def test_compose_platform_containers_are_hardened(yaml: ModuleType) -> None:
 def test_compose_services_settings(yaml: ModuleType) -> None:
     services = load_compose(yaml)["services"]
     for svc in SERVICES:
-        for name in (svc, f"{svc}-migrate", WORKERS[svc][0]):
+        for name in (svc, f"{svc}-migrate", *worker_names(svc)):
             env = services[name]["environment"]
             assert env["DATABASE_URL"].startswith(f"postgresql://{svc}:"), name
             assert env["DATABASE_URL"].endswith(f"@postgres:5432/{svc}"), name
@@ -249,7 +294,7 @@ def test_compose_services_settings(yaml: ModuleType) -> None:
 
 def test_compose_one_relay_per_service(yaml: ModuleType) -> None:
     services = load_compose(yaml)["services"]
-    for name in ("identity-relay", "students-relay"):
+    for name in RELAYS:
         spec = services[name]
         assert spec.get("deploy", {}).get("replicas", 1) == 1
         assert spec.get("scale", 1) == 1
@@ -356,6 +401,7 @@ def test_k8s_every_deployment_has_probes_resources_and_runs_as_non_root(yaml: Mo
     assert {name_of(d) for _, d in deployments} == {
         "identity",
         "identity-relay",
+        "identity-consumer",
         "students",
         "students-relay",
         "grades",
@@ -401,13 +447,19 @@ def test_k8s_servers_use_grpc_probes_and_gateway_http(yaml: ModuleType) -> None:
 def test_k8s_relay_is_a_single_replica_that_never_overlaps(yaml: ModuleType) -> None:
     by_name = {name_of(d): d for _, d in manifests(yaml, "Deployment")}
     scaled = {d["spec"]["scaleTargetRef"]["name"] for _, d in manifests(yaml, "HorizontalPodAutoscaler")}
-    for name in ("identity-relay", "students-relay"):
+    for name in RELAYS:
         relay = by_name[name]
         assert relay["spec"]["replicas"] == 1, name
         assert relay["spec"]["strategy"]["type"] == "Recreate", f"{name}: a rollout must not run two relays"
         assert name not in scaled, f"{name}: the relay must not autoscale"
         assert pod_spec(relay)["containers"][0]["args"] == ["relay"]
-    assert pod_spec(by_name["grades-consumer"])["containers"][0]["args"] == ["consume"]
+    for name in CONSUMERS:
+        consumer = by_name[name]
+        assert consumer["spec"]["replicas"] == 1, name
+        assert name not in scaled, f"{name}: no autoscaler (scaling on lag needs an external-metrics adapter)"
+        container = pod_spec(consumer)["containers"][0]
+        assert container["args"] == ["consume"], name
+        assert container["readinessProbe"]["httpGet"]["path"] == "/metrics", name
 
 
 def test_k8s_autoscalers_and_disruption_budgets(yaml: ModuleType) -> None:
@@ -455,7 +507,8 @@ def test_k8s_migration_jobs(yaml: ModuleType) -> None:
 
 
 def test_k8s_references_resolve(yaml: ModuleType) -> None:
-    """Every ConfigMap a pod reads exists in the base; the private key is mounted by the gateway only."""
+    """Every ConfigMap a pod reads exists in the base; the private key is mounted by the gateway only,
+    the MFA key by identity's server and migration only."""
     config_maps = {name_of(d) for _, d in manifests(yaml, "ConfigMap")}
     for kind in ("Deployment", "Job"):
         for path, doc in manifests(yaml, kind):
@@ -466,8 +519,34 @@ def test_k8s_references_resolve(yaml: ModuleType) -> None:
             secrets = {v["secret"]["secretName"] for v in spec.get("volumes", []) if "secret" in v}
             if name_of(doc) == "gateway":
                 assert secrets == {"internal-token-private"}
+            elif name_of(doc) in MFA_KEY_K8S_USERS:
+                assert secrets == {"internal-token-public", "identity-mfa-key"}, path
             else:
                 assert secrets == {"internal-token-public"}, path
+
+
+def test_k8s_mfa_key_only_in_identity_server_and_migration(yaml: ModuleType) -> None:
+    """The MFA key Secret is referenced by name only and mounted read-only where TOTP secrets are used."""
+    seen = set()
+    for kind in ("Deployment", "Job"):
+        for path, doc in manifests(yaml, kind):
+            spec = pod_spec(doc)
+            volumes = spec.get("volumes", [])
+            key_volumes = {v["name"] for v in volumes if v.get("secret", {}).get("secretName") == "identity-mfa-key"}
+            for container in spec["containers"]:
+                where = f"{path}:{container['name']}"
+                mounts = [m for m in container.get("volumeMounts", []) if m["name"] in key_volumes]
+                env = {e["name"]: e for e in container.get("env", [])}
+                if name_of(doc) in MFA_KEY_K8S_USERS:
+                    assert [(m["mountPath"], m.get("readOnly")) for m in mounts] == [(MFA_KEY_DIR, True)], where
+                    assert env["MFA_KEY_FILE"]["value"] == MFA_KEY_FILE, where
+                    seen.add(name_of(doc))
+                else:
+                    assert not key_volumes, f"{where} must not see identity's MFA key"
+                    assert "MFA_KEY_FILE" not in env, where
+    assert seen == MFA_KEY_K8S_USERS
+    for _, config_map in manifests(yaml, "ConfigMap"):
+        assert "MFA_KEY_FILE" not in config_map.get("data", {}), "set per container, not for every identity pod"
 
 
 @pytest.mark.integration
@@ -480,7 +559,7 @@ def test_k8s_kustomize_builds() -> None:
         command = [kustomize, "build", str(target)] if kustomize else [kubectl, "kustomize", str(target)]
         result = subprocess.run(command, capture_output=True, text=True, check=False)
         assert result.returncode == 0, result.stderr
-        assert len(re.findall(r"^kind: Deployment$", result.stdout, flags=re.MULTILINE)) == 7
+        assert len(re.findall(r"^kind: Deployment$", result.stdout, flags=re.MULTILINE)) == 8
 
 
 # ================================================================ Dockerfiles
