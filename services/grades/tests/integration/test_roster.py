@@ -124,7 +124,9 @@ def test_tenant_permission_and_input_checks(
     sessions: sessionmaker[Session], api_for: Callable[..., Any], events: Any
 ) -> None:
     apply(sessions, events.enrolled("st-1", "Lê Thị An", "c1"))
-    assert names(api_for(school_id="school-b"), "c1") == []
+    with pytest.raises(grpc.RpcError) as info:
+        api_for(school_id="school-b").ListRoster(grades_pb2.ListRosterRequest(class_id="c1"))
+    assert info.value.code() == grpc.StatusCode.NOT_FOUND
     with pytest.raises(grpc.RpcError) as info:
         api_for(permissions=frozenset({"students:student:read"})).ListRoster(
             grades_pb2.ListRosterRequest(class_id="c1")
@@ -150,3 +152,13 @@ def test_teacher_sees_only_assigned_class_roster(
         teacher.ListRoster(grades_pb2.ListRosterRequest(class_id="c2"))
     assert info.value.code() == grpc.StatusCode.PERMISSION_DENIED
     assert names(api_for(scopes=frozenset({"school"})), "c2") == ["Phạm Anh"]
+
+
+def test_another_schools_class_is_not_found(
+    sessions: sessionmaker[Session], api_for: Callable[..., Any], events: Any
+) -> None:
+    apply(sessions, events.enrolled("st-9", "Lò Thị Ánh", "c9", school_id="school-b"))
+    with pytest.raises(grpc.RpcError) as info:
+        api_for(scopes=frozenset({"school"})).ListRoster(grades_pb2.ListRosterRequest(class_id="c9"))
+    assert info.value.code() == grpc.StatusCode.NOT_FOUND
+    assert names(api_for(school_id="school-b"), "c9") == ["Lò Thị Ánh"]

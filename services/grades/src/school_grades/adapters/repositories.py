@@ -74,6 +74,12 @@ class SqlAlchemyRosterRepository:
         query = query.order_by(roster.c.name_sort_key, roster.c.student_id).limit(page.size + 1)
         return [_entry(r) for r in self._s.execute(query).all()]
 
+    def class_belongs_elsewhere(self, school_id: str, class_id: str) -> bool:
+        found = self._s.execute(
+            select(roster.c.student_id).where(roster.c.class_id == class_id, roster.c.school_id != school_id).limit(1)
+        ).first()
+        return found is not None
+
 
 def _entry(row: Row[Any]) -> RosterEntry:
     m = row._mapping

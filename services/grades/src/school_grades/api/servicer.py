@@ -8,9 +8,10 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from school.grades.v1 import grades_pb2, grades_pb2_grpc
 from school_grades.api import permissions as perm
 from school_grades.app.queries import RosterQueries
-from school_grades.domain.errors import DomainError
+from school_grades.domain.errors import DomainError, NotFoundError
 from school_grades.domain.roster import RosterEntry
 from schoolkit.grpc_errors import ForbiddenError, InvalidInputError
+from schoolkit.grpc_errors import NotFoundError as ServiceNotFoundError
 from schoolkit.grpc_server import current_caller, require
 
 SERVICE_NAME = grades_pb2.DESCRIPTOR.services_by_name["GradesService"].full_name
@@ -49,7 +50,9 @@ class GradesServicer(grades_pb2_grpc.GradesServiceServicer):
             raise ForbiddenError("Bạn không được phân công lớp này", {"class_id": "Bạn không được phân công lớp này"})
         try:
             page = self._queries.list_roster(school_id, request.class_id, request.page_size, request.page_token)
-        except DomainError as err:  # the only refusals here are bad request fields
+        except NotFoundError as err:
+            raise ServiceNotFoundError(err.message, err.fields) from None
+        except DomainError as err:  # the other refusals are bad request fields
             raise InvalidInputError(err.message, err.fields) from None
         return grades_pb2.ListRosterResponse(
             entries=[entry_message(e) for e in page.items], next_page_token=page.next_token

@@ -30,6 +30,10 @@ class RosterRepository(Protocol):
         """One class by Vietnamese name order, ``page.size + 1`` rows; None when the anchor is unknown."""
         ...
 
+    def class_belongs_elsewhere(self, school_id: str, class_id: str) -> bool:
+        """True when grades knows pupils of this class in another school than ``school_id``."""
+        ...
+
 
 RosterReader = Callable[[], AbstractContextManager[RosterRepository]]
 """Opens a read-only transaction and yields a repository bound to it."""

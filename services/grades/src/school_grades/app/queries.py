@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from school_grades.app.pagination import Page, invalid_token, make_page, page_request
 from school_grades.app.ports import RosterReader
-from school_grades.domain.errors import ValidationError
+from school_grades.domain.errors import NotFoundError, ValidationError
 from school_grades.domain.roster import RosterEntry
 
 
@@ -22,6 +22,9 @@ class RosterQueries:
         request = page_request(page_size, page_token, scope)
         with self._reader() as repo:
             rows = repo.list_class(school_id, class_id, request)
+            # Another school's class is refused like an unknown id, never served as an empty list.
+            if not rows and repo.class_belongs_elsewhere(school_id, class_id):
+                raise NotFoundError("Không tìm thấy lớp", {"class_id": "Không tìm thấy lớp"})
         if rows is None:
             raise invalid_token()
         return make_page(rows, request, scope, lambda e: e.student_id)

@@ -14,5 +14,9 @@ class DomainError(Exception):
         self.fields = dict(fields or {})
 
 
+class NotFoundError(DomainError):
+    """The object is not in the caller's school (never said to exist elsewhere)."""
+
+
 class ValidationError(DomainError):
     """A request field breaks a rule; ``fields`` maps each to its Vietnamese message."""
