@@ -13,6 +13,7 @@ import re
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -153,3 +154,23 @@ def test_every_method_refuses_bad_tokens_before_the_handler(service: Running) ->
     handled = _metric_total(text, "grpc_server_handling_seconds_count")
     ran = re.findall(r"grpc_server_handling_seconds_count.*", text)
     assert handled == 0, f"a handler ran for a refused call: {ran}"
+
+
+def test_every_method_refuses_a_valid_caller_without_the_object(service: Running) -> None:
+    """A correctly signed, fresh token of someone unknown here, from another school, with no
+    permission and no assignment: every method must refuse (never OK, never a server error)."""
+    stranger = Caller(subject=f"u-{uuid.uuid4()}", school_id=f"s-{uuid.uuid4()}", roles=("GVBM",))
+    token = TokenIssuer(load_private_key(service.keys / "internal.key")).issue(stranger, service.name)
+    refusals = {grpc.StatusCode.PERMISSION_DENIED, grpc.StatusCode.UNAUTHENTICATED, grpc.StatusCode.NOT_FOUND}
+    seen: dict[str, grpc.StatusCode] = {}
+    with grpc.insecure_channel(service.addr) as ch:
+        for path, _name, request_cls in _methods(service.addr):
+            fn = ch.unary_unary(path, request_serializer=lambda m: m.SerializeToString(), response_deserializer=bytes)
+            try:
+                fn(request_cls(), metadata=[("authorization", f"Bearer {token}")], timeout=5)
+            except grpc.RpcError as err:
+                seen[path] = err.code()
+            else:
+                seen[path] = grpc.StatusCode.OK
+    wrong = {p: c.name for p, c in seen.items() if c not in refusals}
+    assert not wrong, f"methods that did not refuse a caller without the object: {wrong}"
