@@ -11,10 +11,10 @@ from sqlalchemy import Row, and_, exists, insert, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from school_grades.adapters.tables import roster, roster_changes
-from school_grades.app.pagination import PageRequest
 from school_grades.domain.names import roster_sort_key
 from school_grades.domain.roster import RosterEntry
 from schoolkit.db import read_only
+from schoolkit.pagination import PageRequest
 
 
 def utc(value: datetime) -> datetime:

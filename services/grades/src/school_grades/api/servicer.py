@@ -13,6 +13,7 @@ from school_grades.domain.roster import RosterEntry
 from schoolkit.grpc_errors import ForbiddenError, InvalidInputError
 from schoolkit.grpc_errors import NotFoundError as ServiceNotFoundError
 from schoolkit.grpc_server import current_caller, require
+from schoolkit.pagination import PageError
 
 SERVICE_NAME = grades_pb2.DESCRIPTOR.services_by_name["GradesService"].full_name
 
@@ -52,7 +53,7 @@ class GradesServicer(grades_pb2_grpc.GradesServiceServicer):
             page = self._queries.list_roster(school_id, request.class_id, request.page_size, request.page_token)
         except NotFoundError as err:
             raise ServiceNotFoundError(err.message, err.fields) from None
-        except DomainError as err:  # the other refusals are bad request fields
+        except (DomainError, PageError) as err:  # the other refusals are bad request fields
             raise InvalidInputError(err.message, err.fields) from None
         return grades_pb2.ListRosterResponse(
             entries=[entry_message(e) for e in page.items], next_page_token=page.next_token

@@ -7,8 +7,8 @@ from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Protocol
 
-from school_grades.app.pagination import PageRequest
 from school_grades.domain.roster import RosterEntry
+from schoolkit.pagination import PageRequest
 
 
 class RosterRepository(Protocol):

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from school_grades.app.pagination import Page, invalid_token, make_page, page_request
 from school_grades.app.ports import RosterReader
 from school_grades.domain.errors import NotFoundError, ValidationError
 from school_grades.domain.roster import RosterEntry
+from schoolkit.pagination import Page, invalid_token, make_page, page_request
 
 
 class RosterQueries:

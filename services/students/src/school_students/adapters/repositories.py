@@ -18,11 +18,11 @@ from school_students.adapters.tables import (
     student_code_sequences,
     students,
 )
-from school_students.app.pagination import PageRequest
 from school_students.domain.names import fold, name_sort_key
 from school_students.domain.school_class import ClassSpec, SchoolClass
 from school_students.domain.school_year import SchoolYear, SchoolYearSpec
 from school_students.domain.student import Gender, Student, StudentDetails
+from schoolkit.pagination import PageRequest
 
 
 def utc(value: datetime) -> datetime:

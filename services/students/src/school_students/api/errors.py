@@ -7,6 +7,7 @@ from contextlib import contextmanager
 
 from school_students.domain import errors as domain
 from schoolkit import grpc_errors
+from schoolkit.pagination import PageError
 
 _STATUS: list[tuple[type[domain.DomainError], type[grpc_errors.ServiceError]]] = [
     (domain.ValidationError, grpc_errors.InvalidInputError),
@@ -22,6 +23,8 @@ def domain_errors() -> Iterator[None]:
     """Re-raise a domain error as the matching ServiceError, keeping its Vietnamese field messages."""
     try:
         yield
+    except PageError as err:
+        raise grpc_errors.InvalidInputError(err.message, err.fields) from None
     except domain.DomainError as err:
         for kind, status in _STATUS:
             if isinstance(err, kind):

@@ -7,11 +7,11 @@ from datetime import date, datetime
 from types import TracebackType
 from typing import Protocol
 
-from school_students.app.pagination import PageRequest
 from school_students.domain.events import DomainEvent
 from school_students.domain.school_class import ClassSpec, SchoolClass
 from school_students.domain.school_year import SchoolYear, SchoolYearSpec
 from school_students.domain.student import Student, StudentDetails
+from schoolkit.pagination import PageRequest
 
 
 class SchoolYearRepository(Protocol):

@@ -10,7 +10,6 @@ from datetime import datetime
 from typing import TypeVar
 
 from school_students.app.commands import CreateClass, CreateSchoolYear, EnrollStudent, UpdateStudent
-from school_students.app.pagination import Page, invalid_token, make_page, page_request
 from school_students.app.ports import Clock, DuplicateKeyError, UnitOfWork, UnitOfWorkFactory
 from school_students.domain import events
 from school_students.domain.clock import school_day
@@ -19,6 +18,7 @@ from school_students.domain.names import normalise_name
 from school_students.domain.school_class import SchoolClass, ensure_room, validate_class
 from school_students.domain.school_year import SchoolYear, validate_school_year
 from school_students.domain.student import Student, generated_code, validate_details, validate_student_code
+from schoolkit.pagination import Page, invalid_token, make_page, page_request
 
 IDEMPOTENCY_KEY_MAX_LENGTH = 100
 T = TypeVar("T")

@@ -1,4 +1,4 @@
-"""Page sizes and opaque page tokens for keyset pagination of every List* call.
+"""Page sizes and opaque page tokens for keyset pagination of every List* call, in every service.
 
 A token carries only the id of the last row served and the list it belongs to; the repository
 resumes after that row's sort key. Tokens thus hold no names or birth dates (they end up in
@@ -14,10 +14,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from school_students.domain.errors import ValidationError
-
 DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE = 50, 200
 T = TypeVar("T")
+
+
+class PageError(ValueError):
+    """A bad page size or token; ``fields`` names the request field in Vietnamese (→ INVALID_ARGUMENT)."""
+
+    def __init__(self, message: str, fields: dict[str, str]):
+        super().__init__(message)
+        self.message = message
+        self.fields = fields
 
 
 @dataclass(frozen=True)
@@ -34,8 +41,8 @@ class Page(Generic[T]):
     next_token: str
 
 
-def invalid_token() -> ValidationError:
-    return ValidationError("Mã trang không hợp lệ", {"page_token": "Mã trang không hợp lệ hoặc đã hết hạn"})
+def invalid_token() -> PageError:
+    return PageError("Mã trang không hợp lệ", {"page_token": "Mã trang không hợp lệ hoặc đã hết hạn"})
 
 
 def page_request(page_size: int, page_token: str, scope: str) -> PageRequest:
@@ -45,7 +52,7 @@ def page_request(page_size: int, page_token: str, scope: str) -> PageRequest:
     cannot be replayed against another and skip or repeat rows.
     """
     if page_size < 0:
-        raise ValidationError("Kích thước trang không hợp lệ", {"page_size": "Kích thước trang không được âm"})
+        raise PageError("Kích thước trang không hợp lệ", {"page_size": "Kích thước trang không được âm"})
     size = DEFAULT_PAGE_SIZE if page_size == 0 else min(page_size, MAX_PAGE_SIZE)
     if not page_token:
         return PageRequest(size=size)
