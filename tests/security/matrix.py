@@ -202,6 +202,13 @@ def _rows() -> tuple[Row, ...]:
         Row("/api/v1/classes/<id:class_id>/roster", "GET", "grades:roster:read", obj=Obj.CLASS),
         Row("/api/v1/students", "POST", "students:student:write", obj=Obj.CLASS_IN_BODY, body="student"),
         Row("/api/v1/students/<id:student_id>", "GET", "students:student:read", obj=Obj.STUDENT),
+        Row(
+            "/api/v1/students/search",
+            "GET",
+            "students:student:read",
+            probe=Probe.INVALID,
+            why="no q: the service refuses the empty search (400) after the access check; results are scoped there",
+        ),
         Row("/school-years", "GET", "students:school_year:read"),
         Row("/school-years", "POST", "students:school_year:write", body="school_year"),
         Row("/classes", "GET", "students:class:read"),
@@ -209,6 +216,7 @@ def _rows() -> tuple[Row, ...]:
         Row("/classes/<id:class_id>", "GET", "students:class:read", obj=Obj.CLASS),
         Row("/classes/<id:class_id>", "POST", "students:student:write", obj=Obj.CLASS, body="student_form"),
         Row("/classes/<id:class_id>/roster", "GET", "grades:roster:read", obj=Obj.CLASS),
+        Row("/students/search", "GET", "students:student:read"),
         # --- Staff records and subject groups --------------------------------------------------------
         Row("/api/v1/staff", "GET", "identity:staff:read"),
         Row("/api/v1/staff", "POST", "identity:staff:write", body="staff"),

@@ -43,6 +43,7 @@ plugin = Plugin(
     menu=[
         MenuEntry(N_("School years"), "students.school_years", "students:school_year:read", "nav-school-years"),
         MenuEntry(N_("Classes"), "students.classes", "students:class:read", "nav-classes"),
+        MenuEntry(N_("Find students"), "students.search", "students:student:read", "nav-student-search"),
     ],
     upstreams=[STUDENTS],
     dashboard=dashboard,

@@ -25,6 +25,8 @@ from school_gateway.students.schemas import (
     SchoolYearSchema,
     StudentPageSchema,
     StudentSchema,
+    StudentSearchArgs,
+    StudentSearchPageSchema,
 )
 from school_gateway.upstream import stub
 
@@ -150,6 +152,29 @@ def enrol_student(headers: dict[str, Any], body: dict[str, Any]) -> dict[str, An
             raise from_rpc_error(err, {"class_id": _("This class does not exist.")}) from None
         raise
     return convert.student(answer.student)
+
+
+@blp.route("/students/search", methods=["GET"])
+@permission("students:student:read")
+@blp.arguments(StudentSearchArgs, location="query")
+@blp.response(200, StudentSearchPageSchema)
+@blp.alt_response(404, response="NOT_FOUND")
+def search_students(args: dict[str, Any]) -> dict[str, Any]:
+    """Find students by name (with or without diacritics) or exact code, optionally in one class or year.
+
+    Sorted like a class list (given name first). A teacher without a school-wide duty finds only
+    students of their own classes.
+    """
+    answer = students().SearchStudents(
+        students_pb2.SearchStudentsRequest(
+            query=args["q"],
+            class_id=args["class_id"],
+            school_year_id=args["school_year_id"],
+            page_size=args["page_size"],
+            page_token=args["page_token"],
+        )
+    )
+    return {"items": [convert.found_student(s) for s in answer.students], "next_page_token": answer.next_page_token}
 
 
 @blp.route("/students/<id:student_id>", methods=["GET"])

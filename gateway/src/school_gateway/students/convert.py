@@ -45,3 +45,8 @@ def student(message: Any) -> dict[str, Any]:
         "class_id": message.class_id,
         "version": message.version,
     }
+
+
+def found_student(message: Any) -> dict[str, Any]:
+    """A search result: the student with the name of their current class."""
+    return {**student(message), "class_name": message.class_name}

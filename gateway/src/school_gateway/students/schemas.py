@@ -103,6 +103,34 @@ class StudentPageSchema(Schema):
     next_page_token = String(required=True)
 
 
+class FoundStudentSchema(StudentSchema):
+    class_name = String(required=True, metadata={"description": "Name of the current class, e.g. 3A."})
+
+
+class StudentSearchPageSchema(Schema):
+    items = List(Nested(FoundStudentSchema), required=True)
+    next_page_token = String(required=True, metadata={"description": "Empty on the last page."})
+
+
+class StudentSearchArgs(PageArgs):
+    q = Text(
+        load_default="",
+        validate=validate.Length(max=100, error=N_("At most 100 characters.")),
+        metadata={
+            "label": N_("Name or student code"),
+            "description": "Words of the name with or without diacritics (every word must occur), "
+            "or an exact student code; at least 2 letters unless class_id is given.",
+            "example": "nguyen van an",
+        },
+    )
+    class_id = String(
+        load_default="", validate=validate.Length(max=64, error=N_("Too long.")), metadata={"label": N_("Class")}
+    )
+    school_year_id = String(
+        load_default="", validate=validate.Length(max=64, error=N_("Too long.")), metadata={"label": N_("School year")}
+    )
+
+
 class EnrolStudentSchema(Schema):
     class_id = String(required=True, validate=_ID, metadata={"label": N_("Class")})
     full_name = Text(

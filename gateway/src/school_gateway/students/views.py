@@ -205,3 +205,40 @@ def enrol_student(class_id: str) -> ResponseReturnValue:
         else:
             return flask.redirect(url_for("students.class_detail", class_id=class_id, notice="student_enrolled"), 303)
     return _class_page(class_id, form, 400)
+
+
+# --- Finding students -------------------------------------------------------------------------
+
+
+@bp.get("/students/search")
+@permission("students:student:read")
+def search() -> ResponseReturnValue:
+    """Tìm học sinh: a search box, then matching students by class-list order, 50 a page."""
+    query = request.args.get("q", "")[:100]
+    found: list[dict[str, Any]] = []
+    next_page_token = ""
+    error = ""
+    status = 200
+    if query.strip():
+        try:
+            answer = students().SearchStudents(
+                students_pb2.SearchStudentsRequest(query=query, page_size=PAGE_SIZE, page_token=_page_token())
+            )
+        except grpc.RpcError as err:
+            form = FormResult({"q": query}, {}, {})
+            if err.code() != grpc.StatusCode.INVALID_ARGUMENT or not form_failure(form, err):
+                raise
+            error = form.errors.get("query") or form.errors.get("page_token") or form.message
+            status = 400
+        else:
+            found = [convert.found_student(s) for s in answer.students]
+            next_page_token = answer.next_page_token
+    return render(
+        "students/search.html",
+        status,
+        query=query,
+        searched=bool(query.strip()) and not error,
+        error=error,
+        students=found,
+        next_page_token=next_page_token,
+    )

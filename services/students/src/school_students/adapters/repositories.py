@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -18,6 +19,7 @@ from school_students.adapters.tables import (
     student_code_sequences,
     students,
 )
+from school_students.app.ports import StudentSearch
 from school_students.domain.names import fold, name_sort_key
 from school_students.domain.school_class import ClassSpec, SchoolClass
 from school_students.domain.school_year import SchoolYear, SchoolYearSpec
@@ -284,6 +286,47 @@ class SqlAlchemyStudentRepository:
             query = query.where(after(order, list(anchor)))
         rows = self._s.execute(query.order_by(*[c for c, _ in order]).limit(page.size + 1)).all()
         return [(_student(r), utc(r._mapping["enrolled_at"])) for r in rows]
+
+    def search(self, school_id: str, search: StudentSearch, page: PageRequest) -> list[Student] | None:
+        order = [(students.c.name_sort_key, True), (students.c.id, True)]
+        query = (
+            select(students, enrolments.c.class_id, classes.c.name.label("class_name"))
+            .outerjoin(enrolments, _current)
+            .outerjoin(classes, classes.c.id == enrolments.c.class_id)
+            .where(students.c.school_id == school_id)
+        )
+        matches: list[ColumnElement[bool]] = []
+        if search.words:
+            # One LIKE per folded word: the same rule as names.name_matches. A leading wildcard
+            # cannot use a btree; on PostgreSQL a pg_trgm GIN index on full_name_search serves it.
+            matches.append(
+                and_(*[students.c.full_name_search.like(f"%{_like_escape(w)}%", escape="\\") for w in search.words])
+            )
+        if search.code:
+            matches.append(students.c.student_code == search.code)
+        if matches:
+            query = query.where(or_(*matches))
+        if search.class_id:
+            query = query.where(enrolments.c.class_id == search.class_id)
+        if search.school_year_id:
+            query = query.where(classes.c.school_year_id == search.school_year_id)
+        if search.only_class_ids is not None:
+            query = query.where(enrolments.c.class_id.in_(sorted(search.only_class_ids)))
+        if page.after_id:
+            anchor = self._s.execute(
+                select(students.c.name_sort_key, students.c.id).where(
+                    students.c.school_id == school_id, students.c.id == page.after_id
+                )
+            ).first()
+            if anchor is None:
+                return None
+            query = query.where(after(order, list(anchor)))
+        rows = self._s.execute(query.order_by(*[c for c, _ in order]).limit(page.size + 1)).all()
+        return [replace(_student(r), class_name=r._mapping["class_name"] or "") for r in rows]
+
+
+def _like_escape(word: str) -> str:
+    return word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _detail_columns(details: StudentDetails) -> dict[str, Any]:

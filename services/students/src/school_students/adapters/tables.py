@@ -81,6 +81,8 @@ students = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False),
     UniqueConstraint("school_id", "student_code"),
     Index(None, "school_id", "full_name_search"),
+    # Search results and class lists in Vietnamese name order (revision 0002).
+    Index(None, "school_id", "name_sort_key"),
 )
 
 enrolments = Table(

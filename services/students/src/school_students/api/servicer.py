@@ -155,3 +155,22 @@ class StudentsServicer(students_pb2_grpc.StudentsServiceServicer):
             stamp.FromDatetime(page.as_of)
             response.as_of.CopyFrom(stamp)
         return response
+
+    def SearchStudents(
+        self, request: students_pb2.SearchStudentsRequest, context: grpc.ServicerContext
+    ) -> students_pb2.SearchStudentsResponse:
+        school_id = authorise(perm.STUDENT_READ)
+        ensure_class_in_scope(request.class_id)
+        with domain_errors():
+            page = self._uc.search_students(
+                school_id,
+                request.query,
+                request.class_id,
+                request.school_year_id,
+                request.page_size,
+                request.page_token,
+                only_class_ids=current_caller().visible_class_ids(),
+            )
+        return students_pb2.SearchStudentsResponse(
+            students=[student_message(s) for s in page.items], next_page_token=page.next_token
+        )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime
 from types import TracebackType
 from typing import Protocol
@@ -12,6 +13,21 @@ from school_students.domain.school_class import ClassSpec, SchoolClass
 from school_students.domain.school_year import SchoolYear, SchoolYearSpec
 from school_students.domain.student import Student, StudentDetails
 from schoolkit.pagination import PageRequest
+
+
+@dataclass(frozen=True)
+class StudentSearch:
+    """What SearchStudents looks for: folded name words and/or an exact code, and the filters.
+
+    A student matches when every word occurs in the folded name, or when ``code`` equals the
+    student code. ``only_class_ids`` (not None) keeps students currently in those classes.
+    """
+
+    words: tuple[str, ...] = ()
+    code: str = ""
+    class_id: str = ""
+    school_year_id: str = ""
+    only_class_ids: frozenset[str] | None = None
 
 
 class SchoolYearRepository(Protocol):
@@ -64,6 +80,11 @@ class StudentRepository(Protocol):
 
     def list_in_class(self, school_id: str, class_id: str, page: PageRequest) -> list[tuple[Student, datetime]] | None:
         """Current members by Vietnamese name order, each with the time they were enrolled."""
+        ...
+
+    def search(self, school_id: str, search: StudentSearch, page: PageRequest) -> list[Student] | None:
+        """Students matching ``search`` by Vietnamese name order, each with class id and name;
+        None when ``page.after_id`` is unknown."""
         ...
 
 

@@ -10,11 +10,11 @@ from datetime import datetime
 from typing import TypeVar
 
 from school_students.app.commands import CreateClass, CreateSchoolYear, EnrollStudent, UpdateStudent
-from school_students.app.ports import Clock, DuplicateKeyError, UnitOfWork, UnitOfWorkFactory
+from school_students.app.ports import Clock, DuplicateKeyError, StudentSearch, UnitOfWork, UnitOfWorkFactory
 from school_students.domain import events
 from school_students.domain.clock import school_day
 from school_students.domain.errors import ConcurrencyError, DuplicateError, FieldErrors, NotFoundError, ValidationError
-from school_students.domain.names import normalise_name
+from school_students.domain.names import SEARCH_MIN_LETTERS, normalise_name, search_words
 from school_students.domain.school_class import SchoolClass, ensure_room, validate_class
 from school_students.domain.school_year import SchoolYear, validate_school_year
 from school_students.domain.student import Student, generated_code, validate_details, validate_student_code
@@ -264,6 +264,50 @@ class StudentsUseCases:
         page = make_page(rows, request, scope, lambda row: row[0].id)
         as_of = max((enrolled for _, enrolled in page.items), default=None)
         return StudentsPage(items=[s for s, _ in page.items], next_token=page.next_token, as_of=as_of)
+
+    def search_students(
+        self,
+        school_id: str,
+        query: str,
+        class_id: str,
+        school_year_id: str,
+        page_size: int,
+        page_token: str,
+        only_class_ids: frozenset[str] | None = None,
+    ) -> Page[Student]:
+        """Students whose folded name holds every folded query word, or whose code is the query.
+
+        ``only_class_ids`` (not None) limits the search to a teacher's assigned classes.
+        """
+        words = search_words(query)
+        class_id, school_year_id = class_id.strip(), school_year_id.strip()
+        if len("".join(words)) < SEARCH_MIN_LETTERS and not class_id:
+            raise ValidationError(
+                "Từ khóa tìm kiếm quá ngắn",
+                {"query": f"Vui lòng nhập ít nhất {SEARCH_MIN_LETTERS} chữ cái của tên hoặc mã học sinh"},
+            )
+        search = StudentSearch(
+            words=tuple(words),
+            code=query.strip(),
+            class_id=class_id,
+            school_year_id=school_year_id,
+            only_class_ids=only_class_ids,
+        )
+        # The token seals a digest of the search, never the typed name (tokens end up in URLs).
+        digest = hashlib.sha256(
+            json.dumps([words, search.code, class_id, school_year_id], ensure_ascii=False).encode()
+        ).hexdigest()[:16]
+        scope = f"search:{digest}"
+        request = page_request(page_size, page_token, scope)
+        with self._uow(True) as uow:
+            if class_id and uow.classes.get(school_id, class_id) is None:
+                raise _class_not_found()
+            if school_year_id and uow.school_years.get(school_id, school_year_id) is None:
+                raise _year_not_found()
+            rows = uow.students.search(school_id, search, request)
+        if rows is None:
+            raise invalid_token()
+        return make_page(rows, request, scope, lambda s: s.id)
 
     # -- plumbing -------------------------------------------------------------------------------
 

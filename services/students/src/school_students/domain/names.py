@@ -34,3 +34,21 @@ def name_sort_key(full_name: str) -> str:
     words = name.split(" ")
     given = words[-1] if words else ""
     return f"{fold(given)} {fold(name)} {name.lower()}"
+
+
+# Fewer folded letters than this (spaces ignored) match too much of a school to be a search.
+SEARCH_MIN_LETTERS = 2
+
+
+def search_words(query: str) -> list[str]:
+    """The folded words of a search box: "Nguyễn  AN" → ["nguyen", "an"]."""
+    return fold(normalise_name(query)).split()
+
+
+def name_matches(words: list[str], folded_name: str) -> bool:
+    """The search rule: every folded word occurs in the folded full name (as a prefix or inside).
+
+    "nguyen an" finds "Nguyễn Văn An"; "ngu" finds it too; word order does not matter. The
+    database query applies the same rule with one ``LIKE '%word%'`` per word.
+    """
+    return all(word in folded_name for word in words)

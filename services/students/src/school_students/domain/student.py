@@ -52,6 +52,8 @@ class Student:
     gender: Gender
     version: int
     class_id: str = ""
+    # Name of the current class; only search results carry it.
+    class_name: str = ""
 
     @property
     def details(self) -> StudentDetails:

@@ -45,6 +45,7 @@ def student_message(student: Student) -> students_pb2.Student:
         gender=GENDER_TO_PROTO[student.gender],
         class_id=student.class_id,
         version=student.version,
+        class_name=student.class_name,
     )
 
 
