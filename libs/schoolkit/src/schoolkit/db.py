@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextvars
+import functools
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -111,15 +112,26 @@ def run_migrations(migrations_dir: Path, url: str) -> None:
     command.upgrade(cfg, "head")
 
 
-def migrations_current(migrations_dir: Path, engine: Engine) -> bool:
-    """True when the database is at the newest revision (health reports NOT_SERVING otherwise)."""
+@functools.lru_cache(maxsize=8)
+def _script_heads(migrations_dir: Path) -> frozenset[str]:
+    """The newest revisions shipped with the code; they cannot change while the process runs."""
     from alembic.config import Config
-    from alembic.runtime.migration import MigrationContext
     from alembic.script import ScriptDirectory
 
     cfg = Config()
     cfg.set_main_option("script_location", str(migrations_dir))
-    heads = set(ScriptDirectory.from_config(cfg).get_heads())
+    return frozenset(ScriptDirectory.from_config(cfg).get_heads())
+
+
+def migrations_current(migrations_dir: Path, engine: Engine) -> bool:
+    """True when the database is at the newest revision (health reports NOT_SERVING otherwise).
+
+    Called every second by the readiness loop: the script directory is parsed once, only the
+    database's revision is read each time.
+    """
+    from alembic.runtime.migration import MigrationContext
+
+    heads = _script_heads(migrations_dir)
     try:
         with engine.connect() as conn:
             current = set(MigrationContext.configure(conn).get_current_heads())
