@@ -284,6 +284,13 @@ def _rows() -> tuple[Row, ...]:
         Row("/audit-log", "GET", "identity:audit:read"),
         Row("/audit-log/export", "POST", "identity:audit:export", body="empty", why="allowed: redirect to step-up"),
     ]
+    # Issue 4 onward: one module per area (imported here, after Row exists, to avoid a cycle).
+    import importlib
+
+    from tests.security.areas import AREAS
+
+    for area in AREAS:
+        rows.extend(importlib.import_module(f"tests.security.areas.{area}").rows())
     return tuple(rows)
 
 

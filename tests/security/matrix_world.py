@@ -7,6 +7,7 @@ Kept apart from the table (matrix.py) so the table stays a plain structure a rev
 
 from __future__ import annotations
 
+import importlib
 import itertools
 import re
 import uuid
@@ -23,6 +24,7 @@ from deploy.local.launch import current_school_year
 from school.students.v1 import students_pb2, students_pb2_grpc
 from schoolkit.context import Caller
 from schoolkit.tokens import TokenIssuer, load_private_key
+from tests.security.areas import AREAS
 from tests.security.matrix import ANONYMOUS, ROLES, USERNAMES, Obj, Probe, Rel, Row
 from tests.stack import Api, Stack
 
@@ -202,6 +204,11 @@ BODIES: Mapping[str, Callable[[World, str, Rel], dict[str, Any]]] = {
     "reason": lambda w, role, rel: {"reason": REASON},
     "activate": lambda w, role, rel: {"active": True, "reason": REASON},
     "remind": lambda w, role, rel: {"user_id": w.user_id, "kind": "never_used"},
+    **{
+        name: build
+        for area in AREAS
+        for name, build in importlib.import_module(f"tests.security.areas.{area}").BODIES.items()
+    },
 }
 
 

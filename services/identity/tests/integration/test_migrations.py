@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -107,3 +108,68 @@ def test_upgrading_a_0001_database_keeps_its_data_and_the_append_only_triggers(k
                 conn.execute(text("DELETE FROM audit_log"))
         finally:
             engine.dispose()
+
+
+@pytest.mark.parametrize("kind", database_kinds())
+def test_0003_adds_the_student_record_permissions_to_existing_schools_and_keeps_edits(
+    kind: str, tmp_path: Path
+) -> None:
+    with fresh_database(kind, tmp_path, "identity_0003") as url:
+        cfg = Config()
+        cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+        cfg.set_main_option("sqlalchemy.url", normalise_url(url).replace("%", "%%"))
+        command.upgrade(cfg, "0002")
+        engine = make_engine(url)
+        try:
+            with engine.begin() as conn:
+                conn.execute(text("INSERT INTO schools (id, code, name) VALUES ('s', 'TH', 'Trường')"))
+                for role, perms in (
+                    # The principal had taken students:class:read away from GVCN: it must stay away.
+                    ("GVCN", '["identity:me:read", "students:student:read"]'),
+                    ("KT", '["identity:me:read"]'),
+                ):
+                    conn.execute(
+                        text(
+                            "INSERT INTO role_permissions (school_id, role, permissions, updated_at, updated_by)"
+                            " VALUES ('s', :role, :perms, '2026-01-01 00:00:00+00', 'HT')"
+                        ),
+                        {"role": role, "perms": perms},
+                    )
+            command.upgrade(cfg, "0003")
+            with engine.connect() as conn:
+                got = {
+                    role: set(json.loads(p) if isinstance(p, str) else p)
+                    for role, p in conn.execute(text("SELECT role, permissions FROM role_permissions")).all()
+                }
+            assert "students:attendance:write" in got["GVCN"]
+            assert "students:student:read_sensitive" in got["GVCN"]
+            assert "students:class:read" not in got["GVCN"]
+            assert "students:movement:write" not in got["GVCN"]
+            assert got["KT"] == {"identity:me:read"}
+            command.downgrade(cfg, "0002")
+            with engine.connect() as conn:
+                perms = conn.execute(text("SELECT permissions FROM role_permissions WHERE role = 'GVCN'")).scalar_one()
+            assert set(json.loads(perms) if isinstance(perms, str) else perms) == {
+                "identity:me:read",
+                "students:student:read",
+            }
+        finally:
+            engine.dispose()
+
+
+def test_0003_grants_exactly_the_new_default_permissions() -> None:
+    """The migration spells its grants out; they must match what a new school gets by default."""
+    import importlib.util
+
+    from school_identity.domain.roles import DEFAULT_ROLE_PERMISSIONS, Role
+
+    spec = importlib.util.spec_from_file_location(
+        "m0003", MIGRATIONS_DIR / "versions" / "0003_student_record_permissions.py"
+    )
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    new = frozenset().union(*module.GRANTS.values())
+    for role in Role:
+        assert module.GRANTS.get(role.value, frozenset()) == DEFAULT_ROLE_PERMISSIONS[role] & new, role

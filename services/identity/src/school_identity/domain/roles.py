@@ -77,6 +77,16 @@ CLASS_READ = "students:class:read"
 CLASS_WRITE = "students:class:write"
 STUDENT_READ = "students:student:read"
 STUDENT_WRITE = "students:student:write"
+# Issue 4: the full student record, movements, attendance and Excel lists.
+STUDENT_READ_SENSITIVE = "students:student:read_sensitive"
+STUDENT_IMPORT = "students:student:import"
+STUDENT_EXPORT = "students:student:export"
+STUDENT_DELETE = "students:student:delete"
+GUARDIAN_LINK = "students:guardian:link"
+MOVEMENT_READ = "students:movement:read"
+MOVEMENT_WRITE = "students:movement:write"
+ATTENDANCE_READ = "students:attendance:read"
+ATTENDANCE_WRITE = "students:attendance:write"
 ROSTER_READ = "grades:roster:read"
 SCORE_READ = "grades:score:read"
 SCORE_WRITE = "grades:score:write"
@@ -107,6 +117,15 @@ PERMISSION_CATALOGUE: Mapping[str, str] = MappingProxyType(
         CLASS_WRITE: "Tạo và sửa lớp học",
         STUDENT_READ: "Xem hồ sơ học sinh (trong phạm vi được phân công)",
         STUDENT_WRITE: "Tiếp nhận và sửa hồ sơ học sinh (trong phạm vi được phân công)",
+        STUDENT_READ_SENSITIVE: "Xem thông tin gia đình, số định danh, đối tượng chính sách của học sinh",
+        STUDENT_IMPORT: "Nhập danh sách học sinh từ tệp Excel",
+        STUDENT_EXPORT: "Xuất danh sách học sinh ra tệp Excel (trong phạm vi được phân công)",
+        STUDENT_DELETE: "Xóa hồ sơ nhập nhầm và gộp hồ sơ học sinh trùng",
+        GUARDIAN_LINK: "Liên kết tài khoản cha mẹ học sinh với học sinh",
+        MOVEMENT_READ: "Xem biến động học sinh (chuyển đến, chuyển đi, bỏ học) và báo cáo sĩ số",
+        MOVEMENT_WRITE: "Ghi nhận chuyển trường, bỏ học, trở lại học, lưu ban, kết chuyển năm học",
+        ATTENDANCE_READ: "Xem điểm danh, chuyên cần (trong phạm vi được phân công)",
+        ATTENDANCE_WRITE: "Điểm danh hằng ngày và sửa điểm danh của lớp chủ nhiệm",
         ROSTER_READ: "Xem danh sách học sinh của lớp trong sổ điểm",
         SCORE_READ: "Xem kết quả đánh giá, điểm kiểm tra",
         SCORE_WRITE: "Nhập kết quả đánh giá, điểm kiểm tra",
@@ -147,6 +166,8 @@ DEFAULT_ROLE_PERMISSIONS: Mapping[Role, frozenset[str]] = MappingProxyType(
         Role.PHT: _READ_STUDENTS
         | ME
         | {
+            MOVEMENT_READ,
+            ATTENDANCE_READ,
             ROSTER_READ,
             SCORE_READ,
             STAFF_READ,
@@ -157,15 +178,37 @@ DEFAULT_ROLE_PERMISSIONS: Mapping[Role, frozenset[str]] = MappingProxyType(
             AUDIT_READ,
         },
         # The head of a department reads the group's classes and checks completeness.
-        Role.TTCM: _READ_STUDENTS | ME | {ROSTER_READ, SCORE_READ, STAFF_READ},
+        Role.TTCM: _READ_STUDENTS | ME | {ROSTER_READ, SCORE_READ, STAFF_READ, MOVEMENT_READ, ATTENDANCE_READ},
         # The homeroom teacher keeps the class's contacts, attendance and sĩ số up to date and
         # enters qualities and competencies; the teacher of a subject enters its scores.
-        Role.GVCN: _READ_STUDENTS | ME | {STUDENT_WRITE, ROSTER_READ, SCORE_READ, SCORE_WRITE},
+        # The homeroom teacher also sees the family contacts of their own class (need to know).
+        Role.GVCN: _READ_STUDENTS
+        | ME
+        | {
+            STUDENT_WRITE,
+            STUDENT_READ_SENSITIVE,
+            STUDENT_EXPORT,
+            MOVEMENT_READ,
+            ATTENDANCE_READ,
+            ATTENDANCE_WRITE,
+            ROSTER_READ,
+            SCORE_READ,
+            SCORE_WRITE,
+        },
         Role.GVBM: _READ_STUDENTS | ME | {ROSTER_READ, SCORE_READ, SCORE_WRITE},
         # The office keeps the school's records: years, classes, student files and staff files.
         Role.VP: _READ_STUDENTS
         | _WRITE_STUDENTS
         | ME
+        | {
+            STUDENT_READ_SENSITIVE,
+            STUDENT_IMPORT,
+            STUDENT_EXPORT,
+            GUARDIAN_LINK,
+            MOVEMENT_READ,
+            MOVEMENT_WRITE,
+            ATTENDANCE_READ,
+        }
         | {STAFF_READ, STAFF_WRITE, STAFF_IMPORT, STAFF_EXPORT, STAFF_READ_SENSITIVE, DEPARTMENT_WRITE, ACCOUNT_READ},
         Role.KT: _READ_STUDENTS | ME,
         Role.TV: _READ_STUDENTS | ME,
