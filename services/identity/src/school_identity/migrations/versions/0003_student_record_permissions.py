@@ -54,7 +54,8 @@ _table = sa.table(
 
 def _as_list(value: object) -> list[str]:
     # SQLite hands JSON back as text through a lightweight table; PostgreSQL as a list.
-    return list(json.loads(value) if isinstance(value, str) else (value or []))
+    loaded = json.loads(value) if isinstance(value, str) else value
+    return [str(p) for p in loaded] if isinstance(loaded, list) else []
 
 
 def upgrade() -> None:
