@@ -8,7 +8,6 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from school_identity.adapters.excel import OpenpyxlSpreadsheets
 from school_identity.adapters.passwords import Argon2PasswordHasher
 from school_identity.adapters.secret_box import FernetSecretBox
 from school_identity.adapters.unit_of_work import SqlAlchemyUnitOfWorkFactory
@@ -17,6 +16,7 @@ from school_identity.app.ports import Clock, PasswordHasher
 from school_identity.config import Settings
 from school_identity.domain.sessions import SessionPolicy
 from schoolkit.db import make_engine, make_session_factory, migrations_current, ping
+from schoolkit.spreadsheets import OpenpyxlSpreadsheets
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 

@@ -13,8 +13,8 @@ from sqlalchemy import func, select
 
 from school.identity.v1 import events_pb2, identity_pb2, staff_pb2
 from school_identity.adapters.tables import staff as staff_table
+from school_identity.app.staff_sheet import HEADERS
 from school_identity.domain.roles import permissions_for
-from school_identity.domain.staff_sheet import HEADERS
 from schoolkit.grpc_errors import field_violations
 
 from .conftest import Identity

@@ -17,6 +17,20 @@ from school_identity.app.common import entry, require, vn_today
 from school_identity.app.deps import Deps
 from school_identity.app.pagination import Page, page_request, slice_after
 from school_identity.app.ports import UnitOfWork
+from school_identity.app.staff_sheet import (
+    COLUMNS,
+    HEADER_OF,
+    HEADERS,
+    MAX_BYTES,
+    MAX_ROWS,
+    SHEET_NAME,
+    TEXT_COLUMNS,
+    RowError,
+    header_positions,
+    is_blank,
+    read_row,
+    record_row,
+)
 from school_identity.domain.errors import (
     AccessDeniedError,
     AlreadyExistsError,
@@ -39,20 +53,6 @@ from school_identity.domain.staff import (
     normalise_phone,
     phone_problem,
     staff_problems,
-)
-from school_identity.domain.staff_sheet import (
-    COLUMNS,
-    HEADER_OF,
-    HEADERS,
-    MAX_BYTES,
-    MAX_ROWS,
-    SHEET_NAME,
-    TEXT_COLUMNS,
-    RowError,
-    header_positions,
-    is_blank,
-    read_row,
-    record_row,
 )
 from school_identity.domain.text import clean_spaces, fold
 from school_identity.domain.usernames import normalise_username, username_problem

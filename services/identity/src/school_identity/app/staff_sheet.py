@@ -1,15 +1,16 @@
 """The staff spreadsheet template (sheet "CBGVNV"): columns, reading one row, writing one row.
 
-Pure: cells arrive as the values a spreadsheet library reads (str, int, float, date, datetime,
-None); the adapter does the file format. Excel drops leading zeros from numbers typed without a
-text format, so a numeric citizen id or phone is padded back before it is judged.
+Cells arrive as the values a spreadsheet library reads (str, int, float, date, datetime, None);
+schoolkit.spreadsheets does the file format and turns cells into text and dates (Excel drops
+leading zeros from numbers typed without a text format, so a citizen id or phone is padded back
+before the staff rules judge it).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from school_identity.domain.staff import (
@@ -24,6 +25,8 @@ from school_identity.domain.staff import (
     staff_problems,
 )
 from school_identity.domain.text import fold
+from schoolkit.spreadsheets import date_cell, digits_cell, is_blank_row, phone_cell, text_cell
+from schoolkit.spreadsheets import header_positions as find_headers
 
 SHEET_NAME = "CBGVNV"
 MAX_ROWS = 2000
@@ -68,59 +71,8 @@ class SheetRow:
 
 def header_positions(header: Sequence[Any]) -> tuple[dict[str, int], list[RowError]]:
     """Which cell index holds which field; every template column must be there (any order)."""
-    wanted = {fold(h): f for h, f in COLUMNS}
-    positions: dict[str, int] = {}
-    for index, cell in enumerate(header):
-        name = fold(str(cell)) if cell is not None else ""
-        if name in wanted and wanted[name] not in positions:
-            positions[wanted[name]] = index
-    errors = [
-        RowError(1, h, f"Thiếu cột «{h}» ở dòng tiêu đề (hãy dùng mẫu của nhà trường)")
-        for h, f in COLUMNS
-        if f not in positions
-    ]
-    return positions, errors
-
-
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, datetime | date):
-        return value.strftime("%d/%m/%Y")
-    return str(value).strip()
-
-
-def _digits_cell(value: Any, width: int) -> str:
-    """A number cell that lost its leading zeros comes back at ``width`` digits."""
-    if isinstance(value, int | float) and not isinstance(value, bool) and float(value).is_integer():
-        return str(int(value)).zfill(width)
-    return _text(value)
-
-
-def _phone_cell(value: Any) -> str:
-    if isinstance(value, int | float) and not isinstance(value, bool) and float(value).is_integer():
-        digits = str(int(value))
-        return "0" + digits if len(digits) == 9 else digits
-    return _text(value)
-
-
-def parse_date(value: Any) -> date | None:
-    """A date cell, or text as dd/mm/yyyy (also d/m/yyyy and ISO yyyy-mm-dd); ValueError otherwise."""
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    text = str(value).strip()
-    for fmt in ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y"):
-        try:
-            return datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-    raise ValueError(text)
+    positions, missing = find_headers(header, COLUMNS, fold)
+    return positions, [RowError(1, h, f"Thiếu cột «{h}» ở dòng tiêu đề (hãy dùng mẫu của nhà trường)") for h in missing]
 
 
 def read_row(
@@ -136,31 +88,31 @@ def read_row(
     dates: dict[str, date | None] = {}
     for name in ("date_of_birth", "start_date"):
         try:
-            dates[name] = parse_date(cell(name))
+            dates[name] = date_cell(cell(name))
         except ValueError:
             dates[name] = None
             unreadable[name] = "Ngày không hợp lệ; ghi theo dạng dd/mm/yyyy, ví dụ 05/09/1985"
     department_id = ""
-    department_name = _text(cell("department_id"))
+    department_name = text_cell(cell("department_id"))
     if department_name:
         department_id = departments.get(fold(department_name), "")
         if not department_id:
             unreadable["department_id"] = "Tổ chuyên môn chưa có trong danh sách của trường"
     draft = normalise_draft(
         StaffDraft(
-            staff_code=_text(cell("staff_code")),
-            full_name=_text(cell("full_name")),
+            staff_code=text_cell(cell("staff_code")),
+            full_name=text_cell(cell("full_name")),
             date_of_birth=dates["date_of_birth"],
-            gender=_text(cell("gender")),
-            citizen_id=_digits_cell(cell("citizen_id"), 12),
-            position=_text(cell("position")),
-            qualification=_text(cell("qualification")),
-            phone=_phone_cell(cell("phone")),
-            email=_text(cell("email")),
-            address=_text(cell("address")),
+            gender=text_cell(cell("gender")),
+            citizen_id=digits_cell(cell("citizen_id"), 12),
+            position=text_cell(cell("position")),
+            qualification=text_cell(cell("qualification")),
+            phone=phone_cell(cell("phone")),
+            email=text_cell(cell("email")),
+            address=text_cell(cell("address")),
             start_date=dates["start_date"],
             department_id=department_id,
-            employment_status=_text(cell("employment_status")),
+            employment_status=text_cell(cell("employment_status")),
             unreadable=unreadable,
         )
     )
@@ -172,7 +124,7 @@ def read_row(
 
 
 def is_blank(cells: Sequence[Any]) -> bool:
-    return all(_text(c) == "" for c in cells)
+    return is_blank_row(cells)
 
 
 def record_row(record: StaffRecord, department_names: Mapping[str, str], include_sensitive: bool) -> list[str]:

@@ -1,0 +1,128 @@
+"""Spreadsheets for every service: .xlsx read and written with openpyxl, and the cell rules of imports.
+
+The services read templates that people fill in by hand in Excel or LibreOffice, so a cell may hold
+a number where text was meant (Excel drops the leading zeros of a code typed without a text format),
+a real date or a date typed as text. The helpers below turn such cells into the text or date the
+domain rules judge; they never decide whether a value is valid.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import Callable, Mapping, Sequence
+from datetime import date, datetime
+from typing import Any
+
+# openpyxl ships no type information (types-openpyxl is not among the workspace's dev tools).
+from openpyxl import Workbook, load_workbook  # type: ignore[import-untyped]
+from openpyxl.styles import Font  # type: ignore[import-untyped]
+from openpyxl.utils.exceptions import InvalidFileException  # type: ignore[import-untyped]
+
+# A workbook is a zip; refuse ones that inflate far beyond the upload limit (zip bombs).
+MAX_UNPACKED_BYTES = 100 * 1024 * 1024
+
+
+class OpenpyxlSpreadsheets:
+    def read(self, data: bytes, sheet: str) -> list[list[Any]]:
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                if sum(i.file_size for i in archive.infolist()) > MAX_UNPACKED_BYTES:
+                    raise ValueError("workbook too large when unpacked")
+            book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError) as exc:
+            raise ValueError("not an .xlsx workbook") from exc
+        try:
+            if sheet not in book.sheetnames:
+                raise ValueError(f"no sheet {sheet}")
+            return [list(row) for row in book[sheet].iter_rows(values_only=True)]
+        finally:
+            book.close()
+
+    def write(
+        self, sheet: str, headers: Sequence[str], rows: Sequence[Sequence[Any]], text_columns: Mapping[int, bool]
+    ) -> bytes:
+        book = Workbook()
+        ws = book.active
+        assert ws is not None  # a new workbook always has one sheet
+        ws.title = sheet
+        ws.append(list(headers))
+        for cell in ws[1]:
+            cell.font = Font(bold=True)
+        for row in rows:
+            ws.append(list(row))
+        for index, is_text in text_columns.items():
+            if is_text:
+                # "@" keeps leading zeros of codes, citizen ids and phone numbers when re-edited.
+                for (cell,) in ws.iter_rows(min_row=2, min_col=index + 1, max_col=index + 1):
+                    cell.number_format = "@"
+        for index, header in enumerate(headers, start=1):
+            width = max([len(str(header))] + [len(str(r[index - 1])) for r in rows if index - 1 < len(r)])
+            ws.column_dimensions[ws.cell(row=1, column=index).column_letter].width = min(max(width + 2, 10), 60)
+        ws.freeze_panes = "A2"
+        out = io.BytesIO()
+        book.save(out)
+        return out.getvalue()
+
+
+def text_cell(value: Any) -> str:
+    """A cell as trimmed text: whole numbers without ".0", dates as dd/mm/yyyy, empty for None."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime | date):
+        return value.strftime("%d/%m/%Y")
+    return str(value).strip()
+
+
+def digits_cell(value: Any, width: int) -> str:
+    """A number cell that lost its leading zeros comes back at ``width`` digits (codes, citizen ids)."""
+    if isinstance(value, int | float) and not isinstance(value, bool) and float(value).is_integer():
+        return str(int(value)).zfill(width)
+    return text_cell(value)
+
+
+def phone_cell(value: Any) -> str:
+    """A Vietnamese phone typed as a number (9 digits once Excel dropped the leading 0) gets it back."""
+    if isinstance(value, int | float) and not isinstance(value, bool) and float(value).is_integer():
+        digits = str(int(value))
+        return "0" + digits if len(digits) == 9 else digits
+    return text_cell(value)
+
+
+def date_cell(value: Any) -> date | None:
+    """A date cell, or text as dd/mm/yyyy (also d/m/yyyy, dd-mm-yyyy, dd.mm.yyyy and ISO); None when
+    empty; ValueError when the text is not a date."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    text = str(value).strip()
+    for fmt in ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y"):
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    raise ValueError(text)
+
+
+def is_blank_row(cells: Sequence[Any]) -> bool:
+    """True when every cell is empty or only spaces (trailing rows people leave behind)."""
+    return all(text_cell(c) == "" for c in cells)
+
+
+def header_positions(
+    header: Sequence[Any], columns: Sequence[tuple[str, str]], fold: Callable[[str], str]
+) -> tuple[dict[str, int], list[str]]:
+    """Which cell index holds which field, matching headers by ``fold`` (any order, first one wins),
+    and the template headers that are missing."""
+    wanted = {fold(h): f for h, f in columns}
+    positions: dict[str, int] = {}
+    for index, cell in enumerate(header):
+        name = fold(str(cell)) if cell is not None else ""
+        if name in wanted and wanted[name] not in positions:
+            positions[wanted[name]] = index
+    return positions, [h for h, f in columns if f not in positions]
