@@ -297,6 +297,20 @@ def banner(layout: Layout, seeded: bool) -> str:
     )
 
 
+def die_with_parent() -> None:
+    """In a child about to exec: have Linux send it SIGTERM when the process that started it dies.
+
+    honcho runs in its own session (so Ctrl-C reaches it once, through the launcher), which also
+    means nothing would stop it if the launcher were killed outright; a test or benchmark that
+    starts the launcher uses this for the same reason. Elsewhere than Linux this does nothing.
+    """
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM, 0, 0, 0)
+
+
 def run(layout: Layout, ready_timeout_s: float) -> int:
     prepare(layout)
     honcho = shutil.which("honcho", path=str(Path(sys.executable).parent)) or "honcho"
@@ -305,6 +319,7 @@ def run(layout: Layout, ready_timeout_s: float) -> int:
         env=layout.environment(),
         cwd=ROOT,
         start_new_session=True,
+        preexec_fn=die_with_parent,
     )
 
     def stop(signum: int, _frame: object) -> None:
