@@ -18,6 +18,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -297,18 +298,28 @@ def banner(layout: Layout, seeded: bool) -> str:
     )
 
 
-def die_with_parent() -> None:
-    """In a child about to exec: have Linux send it SIGTERM when the process that started it dies.
+def _parent_death_signal() -> Callable[[], None] | None:
+    """A ``preexec_fn`` that has Linux send the child SIGTERM when the process that started it dies.
 
     honcho runs in its own session (so Ctrl-C reaches it once, through the launcher), which also
     means nothing would stop it if the launcher were killed outright; a test or benchmark that
-    starts the launcher uses this for the same reason. Elsewhere than Linux this does nothing.
+    starts the launcher uses this for the same reason. The C function is looked up here, before
+    the fork, so the child only makes the one system call. None elsewhere than Linux.
     """
-    if sys.platform.startswith("linux"):
-        import ctypes
+    if not sys.platform.startswith("linux"):
+        return None
+    import ctypes
 
-        pr_set_pdeathsig = 1
-        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM, 0, 0, 0)
+    prctl = ctypes.CDLL(None, use_errno=True).prctl
+    pr_set_pdeathsig = 1
+
+    def set_signal() -> None:
+        prctl(pr_set_pdeathsig, signal.SIGTERM, 0, 0, 0)
+
+    return set_signal
+
+
+die_with_parent = _parent_death_signal()
 
 
 def run(layout: Layout, ready_timeout_s: float) -> int:
