@@ -192,4 +192,5 @@ class StructureUseCases:
 
 def _class_duplicate(name: str, year_name: str) -> DuplicateError:
     where = f" trong năm học {year_name}" if year_name else ""
-    return DuplicateError("Lớp đã tồn tại", {"name": f"Lớp {name} đã tồn tại{where}"})
+    text = f"Lớp {name} đã tồn tại{where}"
+    return DuplicateError(text, {"name": text})
