@@ -276,3 +276,38 @@ def test_homeroom_column_is_left_out_for_callers_without_assignment_read(
     assert 'data-testid="class-edit"' not in page.text
     assert "ListAssignments" not in upstreams.recorder.methods()
     assert client.get(f"/classes/{structure['3A']}/edit").status_code == 403
+
+
+def test_out_of_range_numbers_are_refused_not_crashing(client: FlaskClient, signed_in: str, structure) -> None:
+    h = {"X-CSRFToken": signed_in}
+    huge = 2**70
+    year = client.put(
+        f"/api/v1/school-years/{structure['year']}",
+        json={"version": huge, "start_date": "2025-09-05", "end_date": "2026-05-31"},
+        headers=h,
+    )
+    assert year.status_code == 400
+    assert "version" in year.json["error"]["fields"]
+    cls = client.put(
+        f"/api/v1/classes/{structure['3A']}", json={"version": huge, "name": "3A", "max_size": 30}, headers=h
+    )
+    assert cls.status_code == 400
+    assert "version" in cls.json["error"]["fields"]
+
+
+def test_teaching_weeks_without_semester_dates_ask_for_the_dates(
+    client: FlaskClient, browser, signed_in: str, structure
+) -> None:
+    page = client.get("/school-years")
+    answer = client.post(
+        "/school-years",
+        data={
+            "csrf_token": browser.form_csrf(page.text),
+            "name": "2026-2027",
+            "start_date": "05/09/2026",
+            "end_date": "31/05/2027",
+            "hk1_teaching_weeks": "18",
+        },
+    )
+    assert answer.status_code == 400
+    assert 'data-testid="hk1_start_date-error"' in answer.text

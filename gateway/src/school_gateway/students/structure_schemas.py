@@ -15,7 +15,8 @@ from school_gateway.schemas import INVALID_VN_DATE, Date, Integer, Nested, Schem
 from school_gateway.students.schemas import SemesterInSchema
 
 _VERSION = {"label": N_("Version of the record"), "description": "The version last read (GET); 409 when it is stale."}
-_VERSION_RANGE = validate.Range(min=1, error=N_("The version is missing: reload the page."))
+# Versions are int64 upstream; anything past 2**53 is not a version this system ever handed out.
+_VERSION_RANGE = validate.Range(min=1, max=2**53, error=N_("The version is missing: reload the page."))
 _ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 _VN = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 
@@ -114,7 +115,8 @@ class _SemesterFields(Schema):
     def _semesters(self, data: dict[str, Any], **_: Any) -> None:
         problems: dict[str, list[str]] = {}
         dates = [f"hk{t}_{edge}_date" for t in (1, 2) for edge in ("start", "end")]
-        if any(name in data for name in dates):
+        weeks = any(data.get(f"hk{t}_teaching_weeks") for t in (1, 2))
+        if weeks or any(name in data for name in dates):
             for name in dates:
                 if name not in data:
                     problems[name] = [N_("This field is required.")]
