@@ -311,3 +311,14 @@ def test_teaching_weeks_without_semester_dates_ask_for_the_dates(
     )
     assert answer.status_code == 400
     assert 'data-testid="hk1_start_date-error"' in answer.text
+
+
+def test_pages_have_english_entries(client: FlaskClient, signed_in: str, structure) -> None:
+    years = client.get("/school-years?lang=en")
+    assert "Semester 1" in years.text
+    assert "18 teaching weeks" in years.text
+    edit = client.get(f"/classes/{structure['3A']}/edit?lang=en")
+    assert "Edit class 3A" in edit.text
+    assert "Homeroom teacher" in edit.text
+    back = client.get("/school-years?lang=vi")
+    assert "Học kỳ I" in back.text
