@@ -322,3 +322,21 @@ def test_pages_have_english_entries(client: FlaskClient, signed_in: str, structu
     assert "Homeroom teacher" in edit.text
     back = client.get("/school-years?lang=vi")
     assert "Học kỳ I" in back.text
+
+
+def test_taken_names_name_the_field(client: FlaskClient, browser, signed_in: str, structure) -> None:
+    h = {"X-CSRFToken": signed_in}
+    body = {"name": "2025-2026", "start_date": "2025-09-05", "end_date": "2026-05-31"}
+    year = client.post("/api/v1/school-years", json=body, headers=h)
+    assert year.status_code == 409
+    assert year.json["error"]["fields"] == {"name": "Năm học 2025-2026 đã tồn tại"}
+    cls = client.post("/api/v1/classes", json={"school_year_id": "y-2025", "name": "3A", "grade_level": 3}, headers=h)
+    assert cls.status_code == 409
+    assert "3A" in cls.json["error"]["fields"]["name"]
+    page = client.get("/classes")
+    form = client.post(
+        "/classes",
+        data={"csrf_token": browser.form_csrf(page.text), "school_year_id": "y-2025", "name": "3A", "grade_level": "3"},
+    )
+    assert form.status_code == 400
+    assert 'data-testid="name-error">Lớp 3A đã tồn tại trong năm học<' in form.text

@@ -29,7 +29,7 @@ from school_gateway.students.schemas import (
     StudentSearchArgs,
     StudentSearchPageSchema,
 )
-from school_gateway.students.structure_api import semester_message
+from school_gateway.students.structure_api import name_taken, semester_message
 from school_gateway.upstream import stub
 
 blp = ApiBlueprint(
@@ -63,15 +63,18 @@ def list_school_years(args: dict[str, Any]) -> dict[str, Any]:
 @blp.alt_response(409, response="CONFLICT")
 def create_school_year(body: dict[str, Any]) -> dict[str, Any]:
     """Open a school year (năm học)."""
-    answer = students().CreateSchoolYear(
-        students_pb2.CreateSchoolYearRequest(
-            name=body["name"],
-            start_date=body["start_date"].isoformat(),
-            end_date=body["end_date"].isoformat(),
-            hk1=semester_message(body.get("hk1")),
-            hk2=semester_message(body.get("hk2")),
+    try:
+        answer = students().CreateSchoolYear(
+            students_pb2.CreateSchoolYearRequest(
+                name=body["name"],
+                start_date=body["start_date"].isoformat(),
+                end_date=body["end_date"].isoformat(),
+                hk1=semester_message(body.get("hk1")),
+                hk2=semester_message(body.get("hk2")),
+            )
         )
-    )
+    except grpc.RpcError as err:
+        raise name_taken(err) or err from None
     return convert.school_year(answer.school_year)
 
 
@@ -109,7 +112,7 @@ def create_class(body: dict[str, Any]) -> dict[str, Any]:
     except grpc.RpcError as err:
         if err.code() == grpc.StatusCode.NOT_FOUND:
             raise from_rpc_error(err, {"school_year_id": _("This school year does not exist.")}) from None
-        raise
+        raise name_taken(err) or err from None
     return convert.school_class(answer.school_class)
 
 

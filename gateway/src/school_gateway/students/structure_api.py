@@ -94,7 +94,7 @@ def update_class(body: dict[str, Any], class_id: str) -> dict[str, Any]:
 
 
 def name_taken(err: grpc.RpcError) -> GatewayError | None:
-    """A taken class name (ALREADY_EXISTS) as a 409 naming the field, with the service's message."""
+    """A taken name (ALREADY_EXISTS: year or class) as a 409 naming the field, with the service's message."""
     if isinstance(err, grpc.Call) and err.code() == grpc.StatusCode.ALREADY_EXISTS:
         return from_rpc_error(err, {"name": err.details() or ""})
     return None

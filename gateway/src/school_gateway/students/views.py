@@ -20,7 +20,7 @@ from school_gateway.sessions import loaded_principal
 from school_gateway.students import convert
 from school_gateway.students.homeroom import homeroom_teachers
 from school_gateway.students.schemas import CreateClassSchema, EnrolFormSchema
-from school_gateway.students.structure_api import semester_message
+from school_gateway.students.structure_api import name_taken, semester_message
 from school_gateway.students.structure_schemas import YearFormSchema, form_field, semester_fields
 from school_gateway.students.structure_views import by_grade, remap_errors
 from school_gateway.upstream import stub
@@ -47,6 +47,13 @@ def _may(permission_name: str) -> bool:
 
 def _empty_form() -> FormResult:
     return FormResult({}, {}, {})
+
+
+def _name_field(form: FormResult, err: grpc.RpcError) -> None:
+    """A taken name (409) shows on the name input too, not only above the form."""
+    taken = name_taken(err)
+    if taken is not None:
+        form.errors.update(taken.fields)
 
 
 # --- School years -----------------------------------------------------------------------------
@@ -93,6 +100,7 @@ def create_school_year() -> ResponseReturnValue:
             if not form_failure(form, err):
                 raise
             remap_errors(form, form_field)
+            _name_field(form, err)
         else:
             return flask.redirect(url_for("students.school_years", notice="year_created"), 303)
     return _years_page(form, 400)
@@ -154,6 +162,7 @@ def create_class() -> ResponseReturnValue:
         except grpc.RpcError as err:
             if not form_failure(form, err):
                 raise
+            _name_field(form, err)
         else:
             target = url_for("students.classes", school_year_id=form.data["school_year_id"], notice="class_created")
             return flask.redirect(target, 303)

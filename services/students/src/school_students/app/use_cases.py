@@ -80,7 +80,7 @@ class StudentsUseCases:
 
         def run(uow: UnitOfWork) -> SchoolYear:
             if uow.school_years.name_taken(cmd.school_id, spec.name):
-                raise DuplicateError("Năm học đã tồn tại", {"name": f"Năm học {spec.name} đã tồn tại"})
+                raise self._year_duplicate(spec.name)
             year = uow.school_years.add(cmd.school_id, spec, terms)
             uow.emit(cmd.school_id, events.SchoolYearCreated(year))
             return year
@@ -88,7 +88,8 @@ class StudentsUseCases:
         return self._write(run, duplicate=lambda: self._year_duplicate(spec.name))
 
     def _year_duplicate(self, name: str) -> DuplicateError:
-        return DuplicateError("Năm học đã tồn tại", {"name": f"Năm học {name} đã tồn tại"})
+        # The message names the year too: HTTP 409 answers carry the message, not the field list.
+        return DuplicateError(f"Năm học {name} đã tồn tại", {"name": f"Năm học {name} đã tồn tại"})
 
     def list_school_years(self, school_id: str, page_size: int, page_token: str) -> Page[SchoolYear]:
         scope = "school_years"
@@ -133,7 +134,7 @@ class StudentsUseCases:
 
     def _class_duplicate(self, name: str, year_name: str) -> DuplicateError:
         where = f" trong năm học {year_name}" if year_name else ""
-        return DuplicateError("Lớp đã tồn tại", {"name": f"Lớp {name} đã tồn tại{where}"})
+        return DuplicateError(f"Lớp {name} đã tồn tại{where}", {"name": f"Lớp {name} đã tồn tại{where}"})
 
     def get_class(self, school_id: str, class_id: str) -> SchoolClass:
         with self._uow(True) as uow:
