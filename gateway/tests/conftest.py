@@ -1383,6 +1383,61 @@ class FakeStudents(students_pb2_grpc.StudentsServiceServicer):
             out.append(student)
         return students_pb2.SearchStudentsResponse(students=out, next_page_token=token)
 
+    # --- School structure (issue 4): read and edit a year, edit a class --------------------------------
+
+    def GetSchoolYear(self, request: Any, context: grpc.ServicerContext) -> Any:
+        self._enter("GetSchoolYear", context, "students:school_year:read")
+        year = self.years.get(request.school_year_id)
+        if year is None:
+            raise NotFoundError("Không tìm thấy năm học")
+        return students_pb2.GetSchoolYearResponse(school_year=year)
+
+    def UpdateSchoolYear(self, request: Any, context: grpc.ServicerContext) -> Any:
+        self._enter("UpdateSchoolYear", context, "students:school_year:write")
+        year = self.years.get(request.school_year_id)
+        if year is None:
+            raise NotFoundError("Không tìm thấy năm học")
+        if request.expected_version != year.version:
+            raise ConflictError("Năm học đã được người khác sửa", {"expected_version": "Năm học đã được sửa"})
+        if request.hk1.end_date and request.hk2.start_date <= request.hk1.end_date:
+            raise InvalidInputError(
+                "Thông tin năm học không hợp lệ", {"hk2.start_date": "Học kỳ II phải bắt đầu sau khi học kỳ I kết thúc"}
+            )
+        year.start_date, year.end_date = request.start_date, request.end_date
+        if request.hk1.start_date:
+            del year.semesters[:]
+            for term, given in ((1, request.hk1), (2, request.hk2)):
+                year.semesters.add(
+                    term=term,
+                    start_date=given.start_date,
+                    end_date=given.end_date,
+                    teaching_weeks=given.teaching_weeks,
+                )
+        year.version += 1
+        return students_pb2.UpdateSchoolYearResponse(school_year=year)
+
+    def UpdateClass(self, request: Any, context: grpc.ServicerContext) -> Any:
+        self._enter("UpdateClass", context, "students:class:write")
+        cls = self.classes.get(request.class_id)
+        if cls is None:
+            raise NotFoundError("Không tìm thấy lớp")
+        if request.expected_version != cls.version:
+            raise ConflictError("Lớp đã được người khác sửa", {"expected_version": "Lớp đã được sửa"})
+        if request.max_size < cls.size:
+            raise InvalidInputError(
+                "Thông tin lớp không hợp lệ",
+                {"max_size": f"Sĩ số tối đa không được nhỏ hơn sĩ số hiện tại ({cls.size} học sinh)"},
+            )
+        taken = any(
+            c.name == request.name and c.school_year_id == cls.school_year_id and c.class_id != cls.class_id
+            for c in self.classes.values()
+        )
+        if taken:
+            raise AlreadyExistsError(f"Lớp {request.name} đã tồn tại", {"name": f"Lớp {request.name} đã tồn tại"})
+        cls.name, cls.room, cls.max_size = request.name, request.room, request.max_size
+        cls.version += 1
+        return students_pb2.UpdateClassResponse(school_class=cls)
+
 
 def _fold(text: str) -> str:
     decomposed = unicodedata.normalize("NFD", text.lower().replace("đ", "d"))

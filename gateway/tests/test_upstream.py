@@ -92,7 +92,14 @@ def test_request_id_and_trace_are_forwarded(client: FlaskClient, signed_in: str,
 
 def test_only_reads_are_marked_idempotent() -> None:
     assert IDENTITY.idempotent == ("ValidateSession", "GetMe", "ListAccounts")
-    assert STUDENTS.idempotent == ("ListSchoolYears", "ListClasses", "GetClass", "GetStudent", "ListStudents")
+    assert STUDENTS.idempotent == (
+        "ListSchoolYears",
+        "ListClasses",
+        "GetClass",
+        "GetStudent",
+        "ListStudents",
+        "GetSchoolYear",
+    )
     assert GRADES.idempotent == ("ListRoster",)
 
 

@@ -68,6 +68,7 @@ class Obj(StrEnum):
     STUDENT = "student"  # <id:student_id> in the path
     CLASS_IN_BODY = "class_in_body"  # enrolment: class_id in the JSON body
     YEAR_IN_BODY = "year_in_body"  # opening a class: school_year_id in the body
+    YEAR = "year"  # <id:school_year_id> in the path (issue 4, structure)
 
 
 RELATIONS: Mapping[Obj, tuple[Rel, ...]] = {
@@ -77,6 +78,7 @@ RELATIONS: Mapping[Obj, tuple[Rel, ...]] = {
     Obj.CLASS_IN_BODY: (Rel.OWN, Rel.OTHER_CLASS, Rel.OTHER_SCHOOL),
     # A school year has no "other class": own = this school's year, other_school = another school's.
     Obj.YEAR_IN_BODY: (Rel.OWN, Rel.OTHER_SCHOOL),
+    Obj.YEAR: (Rel.OWN, Rel.OTHER_SCHOOL),
 }
 
 

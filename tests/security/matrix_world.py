@@ -217,6 +217,7 @@ def concrete_path(rule: str, w: World, role: str, rel: Rel) -> str:
     ids = {
         "class_id": lambda: w.class_for(role, rel),
         "student_id": lambda: w.student_for(role, rel),
+        "school_year_id": lambda: w.year_for(rel),
         "staff_id": lambda: w.staff_id,
         "user_id": lambda: w.user_id,
         "assignment_id": lambda: w.assignment_id,

@@ -19,6 +19,8 @@ NOTICES: dict[str, str] = {
     "signed_out": N_("You have signed out."),
     "year_created": N_("The school year was created."),
     "class_created": N_("The class was created."),
+    "year_updated": N_("The school year was saved."),
+    "class_updated": N_("The class was saved."),
     "student_enrolled": N_("The student was enrolled."),
     "signin_expired": N_("Your sign-in has expired. Please sign in again."),
     "password_changed": N_("Your password was changed. Your other sessions were signed out."),

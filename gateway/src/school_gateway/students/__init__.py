@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from school.students.v1 import students_pb2, students_pb2_grpc
 from school_gateway.errors import N_
+from school_gateway.identity import IDENTITY_ACCESS
 from school_gateway.plugins import DashboardCard, MenuEntry, Plugin, Upstream
 from school_gateway.sessions import loaded_principal
-from school_gateway.students import api, views
+from school_gateway.students import api, structure_api, structure_views, views
 from school_gateway.upstream import stub
 
 STUDENTS = Upstream.from_descriptor(
@@ -38,13 +39,14 @@ def dashboard() -> list[DashboardCard]:
 
 plugin = Plugin(
     name="students",
-    blueprints=[views.bp],
-    api_blueprints=[api.blp],
+    blueprints=[views.bp, structure_views.bp],
+    api_blueprints=[api.blp, structure_api.blp],
     menu=[
         MenuEntry(N_("School years"), "students.school_years", "students:school_year:read", "nav-school-years"),
         MenuEntry(N_("Classes"), "students.classes", "students:class:read", "nav-classes"),
         MenuEntry(N_("Find students"), "students.search", "students:student:read", "nav-student-search"),
     ],
-    upstreams=[STUDENTS],
+    # identity.access: the homeroom teacher (GVCN) of each class comes from identity's assignments.
+    upstreams=[STUDENTS, IDENTITY_ACCESS],
     dashboard=dashboard,
 )

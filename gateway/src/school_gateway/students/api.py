@@ -13,6 +13,7 @@ from school_gateway.errors import from_rpc_error
 from school_gateway.i18n import gettext as _
 from school_gateway.schemas import PageArgs
 from school_gateway.students import convert
+from school_gateway.students.homeroom import homeroom_teachers
 from school_gateway.students.schemas import (
     ClassListArgs,
     ClassPageSchema,
@@ -28,6 +29,7 @@ from school_gateway.students.schemas import (
     StudentSearchArgs,
     StudentSearchPageSchema,
 )
+from school_gateway.students.structure_api import name_taken, semester_message
 from school_gateway.upstream import stub
 
 blp = ApiBlueprint(
@@ -61,11 +63,18 @@ def list_school_years(args: dict[str, Any]) -> dict[str, Any]:
 @blp.alt_response(409, response="CONFLICT")
 def create_school_year(body: dict[str, Any]) -> dict[str, Any]:
     """Open a school year (năm học)."""
-    answer = students().CreateSchoolYear(
-        students_pb2.CreateSchoolYearRequest(
-            name=body["name"], start_date=body["start_date"].isoformat(), end_date=body["end_date"].isoformat()
+    try:
+        answer = students().CreateSchoolYear(
+            students_pb2.CreateSchoolYearRequest(
+                name=body["name"],
+                start_date=body["start_date"].isoformat(),
+                end_date=body["end_date"].isoformat(),
+                hk1=semester_message(body.get("hk1")),
+                hk2=semester_message(body.get("hk2")),
+            )
         )
-    )
+    except grpc.RpcError as err:
+        raise name_taken(err) or err from None
     return convert.school_year(answer.school_year)
 
 
@@ -97,12 +106,13 @@ def create_class(body: dict[str, Any]) -> dict[str, Any]:
                 name=body["name"],
                 grade_level=body["grade_level"],
                 max_size=body["max_size"],
+                room=body["room"],
             )
         )
     except grpc.RpcError as err:
         if err.code() == grpc.StatusCode.NOT_FOUND:
             raise from_rpc_error(err, {"school_year_id": _("This school year does not exist.")}) from None
-        raise
+        raise name_taken(err) or err from None
     return convert.school_class(answer.school_class)
 
 
@@ -113,7 +123,11 @@ def create_class(body: dict[str, Any]) -> dict[str, Any]:
 def get_class(class_id: str) -> dict[str, Any]:
     """One class with its current size (sĩ số)."""
     answer = students().GetClass(students_pb2.GetClassRequest(class_id=class_id))
-    return convert.school_class(answer.school_class)
+    found = convert.school_class(answer.school_class)
+    teachers = homeroom_teachers(answer.school_class.school_year_id, [class_id])
+    if teachers is not None:
+        found["homeroom_teachers"] = teachers.get(class_id, [])
+    return found
 
 
 @blp.route("/classes/<id:class_id>/students", methods=["GET"])

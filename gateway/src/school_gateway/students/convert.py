@@ -21,6 +21,17 @@ def school_year(message: Any) -> dict[str, Any]:
         "name": message.name,
         "start_date": iso_date(message.start_date),
         "end_date": iso_date(message.end_date),
+        "semesters": [semester(t) for t in message.semesters],
+        "version": message.version,
+    }
+
+
+def semester(message: Any) -> dict[str, Any]:
+    return {
+        "term": message.term,
+        "start_date": iso_date(message.start_date),
+        "end_date": iso_date(message.end_date),
+        "teaching_weeks": message.teaching_weeks,
     }
 
 
@@ -32,6 +43,8 @@ def school_class(message: Any) -> dict[str, Any]:
         "grade_level": message.grade_level,
         "max_size": message.max_size,
         "size": message.size,
+        "room": message.room,
+        "version": message.version,
     }
 
 

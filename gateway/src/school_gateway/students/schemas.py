@@ -20,6 +20,29 @@ class SchoolYearSchema(Schema):
     name = String(required=True, metadata={"description": "YYYY-YYYY, e.g. 2025-2026."})
     start_date = Date(required=True, allow_none=True)
     end_date = Date(required=True, allow_none=True)
+    semesters = List(
+        Nested("SemesterSchema"), required=True, metadata={"description": "HK I (term 1) and HK II (term 2)."}
+    )
+    version = Integer(required=True, metadata={"description": "Send it back to PUT (optimistic concurrency)."})
+
+
+class SemesterSchema(Schema):
+    term = Integer(required=True, metadata={"description": "1 = HK I, 2 = HK II."})
+    start_date = Date(required=True, allow_none=True)
+    end_date = Date(required=True, allow_none=True)
+    teaching_weeks = Integer(required=True, metadata={"description": "Số tuần thực học; 0 when not recorded."})
+
+
+class SemesterInSchema(Schema):
+    """A semester in a request: both dates, optionally the teaching weeks."""
+
+    start_date = Date(required=True, metadata={"label": N_("Semester start date")})
+    end_date = Date(required=True, metadata={"label": N_("Semester end date")})
+    teaching_weeks = Integer(
+        load_default=0,
+        validate=validate.Range(min=0, max=30, error=N_("Teaching weeks must be 0 to 30.")),
+        metadata={"label": N_("Teaching weeks")},
+    )
 
 
 class SchoolYearPageSchema(Schema):
@@ -35,6 +58,11 @@ class CreateSchoolYearSchema(Schema):
     )
     start_date = Date(required=True, metadata={"label": N_("Start date")})
     end_date = Date(required=True, metadata={"label": N_("End date")})
+    hk1 = Nested(
+        SemesterInSchema,
+        metadata={"label": N_("Semester 1"), "description": "Absent with hk2: the configured defaults."},
+    )
+    hk2 = Nested(SemesterInSchema, metadata={"label": N_("Semester 2"), "description": "Starts the day after hk1."})
 
     @validates_schema
     def _consistent(self, data: dict[str, Any], **_: Any) -> None:
@@ -56,6 +84,15 @@ class ClassSchema(Schema):
     grade_level = Integer(required=True, metadata={"description": "Khối 1 to 5."})
     max_size = Integer(required=True, metadata={"description": "Sĩ số tối đa."})
     size = Integer(required=True, metadata={"description": "Sĩ số: students enrolled now."})
+    room = String(required=True, metadata={"description": "Phòng học, may be empty."})
+    version = Integer(required=True, metadata={"description": "Send it back to PUT (optimistic concurrency)."})
+    homeroom_teachers = List(
+        String(),
+        metadata={
+            "description": "Names of the class's GVCN from identity's assignments; present only on "
+            "GET /classes/{id} for callers who may read assignments."
+        },
+    )
 
 
 class ClassPageSchema(Schema):
@@ -85,6 +122,11 @@ class CreateClassSchema(Schema):
         load_default=0,
         validate=validate.Range(min=0, max=60, error=N_("The maximum size must be 1 to 60.")),
         metadata={"label": N_("Maximum size"), "description": "1..60; 0 or absent takes the school's default."},
+    )
+    room = String(
+        load_default="",
+        validate=validate.Length(max=30, error=N_("The room may have at most 30 characters.")),
+        metadata={"label": N_("Room"), "example": "P.203"},
     )
 
 

@@ -18,7 +18,11 @@ from school_gateway.i18n import gettext as _
 from school_gateway.pages import FormResult, can_open, form_failure, load_form, render
 from school_gateway.sessions import loaded_principal
 from school_gateway.students import convert
-from school_gateway.students.schemas import CreateClassSchema, CreateSchoolYearSchema, EnrolFormSchema
+from school_gateway.students.homeroom import homeroom_teachers
+from school_gateway.students.schemas import CreateClassSchema, EnrolFormSchema
+from school_gateway.students.structure_api import name_taken, semester_message
+from school_gateway.students.structure_schemas import YearFormSchema, form_field, semester_fields
+from school_gateway.students.structure_views import by_grade, remap_errors
 from school_gateway.upstream import stub
 
 bp = flask.Blueprint("students", __name__)
@@ -45,6 +49,13 @@ def _empty_form() -> FormResult:
     return FormResult({}, {}, {})
 
 
+def _name_field(form: FormResult, err: grpc.RpcError) -> None:
+    """A taken name (409) shows on the name input too, not only above the form."""
+    taken = name_taken(err)
+    if taken is not None:
+        form.errors.update(taken.fields)
+
+
 # --- School years -----------------------------------------------------------------------------
 
 
@@ -58,6 +69,7 @@ def _years_page(form: FormResult, status: int = 200) -> ResponseReturnValue:
         years=[convert.school_year(y) for y in answer.school_years],
         next_page_token=answer.next_page_token,
         can_create=_may("students:school_year:write"),
+        can_edit=_may("students:school_year:write"),
         form=form,
     )
 
@@ -71,19 +83,24 @@ def school_years() -> ResponseReturnValue:
 @bp.post("/school-years")
 @permission("students:school_year:write")
 def create_school_year() -> ResponseReturnValue:
-    form = load_form(CreateSchoolYearSchema())
+    form = load_form(YearFormSchema())
     if not form.errors:
+        terms = semester_fields(form.data)
         try:
             students().CreateSchoolYear(
                 students_pb2.CreateSchoolYearRequest(
                     name=form.data["name"],
                     start_date=form.data["start_date"].isoformat(),
                     end_date=form.data["end_date"].isoformat(),
+                    hk1=semester_message(terms.get("hk1")),
+                    hk2=semester_message(terms.get("hk2")),
                 )
             )
         except grpc.RpcError as err:
             if not form_failure(form, err):
                 raise
+            remap_errors(form, form_field)
+            _name_field(form, err)
         else:
             return flask.redirect(url_for("students.school_years", notice="year_created"), 303)
     return _years_page(form, 400)
@@ -102,12 +119,17 @@ def _classes_page(form: FormResult, status: int = 200) -> ResponseReturnValue:
     answer = students().ListClasses(
         students_pb2.ListClassesRequest(school_year_id=selected, page_size=PAGE_SIZE, page_token=_page_token())
     )
+    listed = [convert.school_class(c) for c in answer.classes]
+    teachers = homeroom_teachers(selected, [c["id"] for c in listed])
     return render(
         "students/classes.html",
         status,
         years=years,
         selected_year=selected,
-        classes=[convert.school_class(c) for c in answer.classes],
+        classes=listed,
+        grades=by_grade(listed),
+        teachers=teachers,
+        can_edit=_may("students:class:write"),
         next_page_token=answer.next_page_token,
         can_create=_may("students:class:write") and bool(years),
         form=form,
@@ -134,11 +156,13 @@ def create_class() -> ResponseReturnValue:
                     name=form.data["name"],
                     grade_level=form.data["grade_level"],
                     max_size=form.data["max_size"],
+                    room=form.data["room"],
                 )
             )
         except grpc.RpcError as err:
             if not form_failure(form, err):
                 raise
+            _name_field(form, err)
         else:
             target = url_for("students.classes", school_year_id=form.data["school_year_id"], notice="class_created")
             return flask.redirect(target, 303)
@@ -152,6 +176,7 @@ def _class_page(class_id: str, form: FormResult, status: int = 200) -> ResponseR
     school_class = convert.school_class(
         students().GetClass(students_pb2.GetClassRequest(class_id=class_id)).school_class
     )
+    teachers = homeroom_teachers(school_class["school_year_id"], [class_id])
     pupils: list[dict[str, Any]] = []
     next_page_token = ""
     if _may("students:student:read"):
@@ -167,6 +192,8 @@ def _class_page(class_id: str, form: FormResult, status: int = 200) -> ResponseR
         students=pupils,
         next_page_token=next_page_token,
         can_enrol=_may("students:student:write"),
+        teachers=None if teachers is None else teachers.get(class_id, []),
+        can_edit=_may("students:class:write"),
         show_roster=can_open("grades.roster"),
         form=form,
         # A fresh key per rendered form: a double-clicked submit enrols the student only once.

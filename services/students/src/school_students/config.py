@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from marshmallow import ValidationError, validates_schema
+
 from schoolkit.config import EnvSchema, fields, load_config, validate
 
 SERVICE = "students"
@@ -24,6 +26,22 @@ class StudentsEnv(EnvSchema):
     LOG_LEVEL = fields.String(load_default="INFO", validate=validate.OneOf(LOG_LEVELS))
     METRICS_PORT = fields.Integer(load_default=0, validate=validate.Range(min=0, max=65535))
     CLASS_MAX_SIZE_DEFAULT = fields.Integer(load_default=35, validate=validate.Range(min=1, max=60))
+    # School structure (issue 4): the upper bound of a class's size limit (TT 28: 35, [B]) and the
+    # yearly framework's semester defaults (domain-vn §3.1; the framework changes every year).
+    CLASS_MAX_SIZE_LIMIT = fields.Integer(load_default=35, validate=validate.Range(min=1, max=60))
+    # Day and month HK I ends, in the year's second calendar year ("17/01"); HK II starts the next day.
+    SEMESTER1_END = fields.String(
+        load_default="17/01",
+        validate=validate.Regexp(r"^(0[1-9]|[12]\d|3[01])/(0[1-9]|1[0-2])$", error="Expected dd/mm, e.g. 17/01."),
+    )
+    SEMESTER1_TEACHING_WEEKS = fields.Integer(load_default=18, validate=validate.Range(min=0, max=30))
+    SEMESTER2_TEACHING_WEEKS = fields.Integer(load_default=17, validate=validate.Range(min=0, max=30))
+
+    @validates_schema
+    def _class_sizes(self, data: dict[str, object], **_: object) -> None:
+        default, limit = data.get("CLASS_MAX_SIZE_DEFAULT"), data.get("CLASS_MAX_SIZE_LIMIT")
+        if isinstance(default, int) and isinstance(limit, int) and default > limit:
+            raise ValidationError("Must not exceed CLASS_MAX_SIZE_LIMIT.", "CLASS_MAX_SIZE_DEFAULT")
 
 
 @dataclass(frozen=True)
@@ -37,6 +55,10 @@ class Settings:
     log_level: str
     metrics_port: int
     class_max_size_default: int
+    class_max_size_limit: int
+    semester1_end: str
+    semester1_teaching_weeks: int
+    semester2_teaching_weeks: int
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:

@@ -21,6 +21,9 @@ TOPIC = "school.students.v1"
 CONSUMER_GROUP = "identity.schoolyears"
 SCHOOL_YEAR_CREATED = events_pb2.SchoolYearCreated.DESCRIPTOR.full_name
 CLASS_CREATED = events_pb2.ClassCreated.DESCRIPTOR.full_name
+# Issue 4 (structure): edits keep the copies current (an upsert, like creation).
+SCHOOL_YEAR_UPDATED = events_pb2.SchoolYearUpdated.DESCRIPTOR.full_name
+CLASS_UPDATED = events_pb2.ClassUpdated.DESCRIPTOR.full_name
 
 log = get_logger(__name__)
 Handler = Callable[[Session, CloudEvent], None]
@@ -54,7 +57,37 @@ def handle_class_created(session: Session, event: CloudEvent) -> None:
     log.info("projection.class", event_id=event.id, class_id=cls.class_id)
 
 
+def handle_school_year_updated(session: Session, event: CloudEvent) -> None:
+    message = events_pb2.SchoolYearUpdated.FromString(event.data)
+    year = message.school_year
+    project_school_year(
+        SqlAlchemySchoolYearRepository(session),
+        school_id=message.school_id,
+        school_year_id=year.school_year_id,
+        name=year.name,
+        start_date=year.start_date,
+        end_date=year.end_date,
+    )
+    log.info("projection.school_year_updated", event_id=event.id, school_year_id=year.school_year_id)
+
+
+def handle_class_updated(session: Session, event: CloudEvent) -> None:
+    message = events_pb2.ClassUpdated.FromString(event.data)
+    cls = message.school_class
+    project_class(
+        SqlAlchemyClassRepository(session),
+        school_id=message.school_id,
+        class_id=cls.class_id,
+        school_year_id=cls.school_year_id,
+        name=cls.name,
+        grade_level=cls.grade_level,
+    )
+    log.info("projection.class_updated", event_id=event.id, class_id=cls.class_id)
+
+
 HANDLERS: Mapping[str, Handler] = {
     SCHOOL_YEAR_CREATED: handle_school_year_created,
     CLASS_CREATED: handle_class_created,
+    SCHOOL_YEAR_UPDATED: handle_school_year_updated,
+    CLASS_UPDATED: handle_class_updated,
 }

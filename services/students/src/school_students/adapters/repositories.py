@@ -19,10 +19,12 @@ from school_students.adapters.tables import (
     student_code_sequences,
     students,
 )
+from school_students.adapters.tables_structure import semesters
 from school_students.app.ports import StudentSearch
 from school_students.domain.names import fold, name_sort_key
 from school_students.domain.school_class import ClassSpec, SchoolClass
 from school_students.domain.school_year import SchoolYear, SchoolYearSpec
+from school_students.domain.structure import ClassChanges, Semester
 from school_students.domain.student import Gender, Student, StudentDetails
 from schoolkit.pagination import PageRequest
 
@@ -52,14 +54,77 @@ class SqlAlchemySchoolYearRepository:
         row = self._s.execute(
             select(school_years).where(school_years.c.school_id == school_id, school_years.c.id == year_id)
         ).first()
-        return _year(row) if row else None
+        return self._with_semesters([_year(row)])[0] if row else None
+
+    def _with_semesters(self, years: list[SchoolYear]) -> list[SchoolYear]:
+        if not years:
+            return years
+        rows = self._s.execute(
+            select(semesters)
+            .where(semesters.c.school_year_id.in_([y.id for y in years]))
+            .order_by(semesters.c.school_year_id, semesters.c.term)
+        ).all()
+        found: dict[str, list[Semester]] = {}
+        for r in rows:
+            m = r._mapping
+            found.setdefault(m["school_year_id"], []).append(
+                Semester(int(m["term"]), m["start_date"], m["end_date"], int(m["teaching_weeks"]))
+            )
+        return [replace(y, semesters=tuple(found.get(y.id, ()))) for y in years]
+
+    def _write_semesters(self, year_id: str, terms: Sequence[Semester]) -> None:
+        self._s.execute(semesters.delete().where(semesters.c.school_year_id == year_id))
+        for sem in terms:
+            self._s.execute(
+                insert(semesters).values(
+                    school_year_id=year_id,
+                    term=sem.term,
+                    start_date=sem.start_date,
+                    end_date=sem.end_date,
+                    teaching_weeks=sem.teaching_weeks,
+                )
+            )
+
+    def update(
+        self, year: SchoolYear, start: date, end: date, terms: Sequence[Semester], expected_version: int
+    ) -> SchoolYear | None:
+        """Write new dates and semesters if the stored version is still ``expected_version``."""
+        result = self._s.execute(
+            update(school_years)
+            .where(
+                school_years.c.school_id == year.school_id,
+                school_years.c.id == year.id,
+                school_years.c.version == expected_version,
+            )
+            .values(start_date=start, end_date=end, version=expected_version + 1)
+        )
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            return None
+        self._write_semesters(year.id, terms)
+        return replace(year, start_date=start, end_date=end, semesters=tuple(terms), version=expected_version + 1)
+
+    def last_activity(self, school_id: str, year_id: str) -> date | None:
+        """The latest enrolment or leave date in the year's classes (None without any)."""
+        joined = enrolments.join(classes, classes.c.id == enrolments.c.class_id)
+        latest_in = self._s.execute(
+            select(func.max(enrolments.c.enrolled_on))
+            .select_from(joined)
+            .where(classes.c.school_id == school_id, classes.c.school_year_id == year_id)
+        ).scalar()
+        latest_out = self._s.execute(
+            select(func.max(enrolments.c.left_on))
+            .select_from(joined)
+            .where(classes.c.school_id == school_id, classes.c.school_year_id == year_id)
+        ).scalar()
+        days = [d if isinstance(d, date) else date.fromisoformat(str(d)) for d in (latest_in, latest_out) if d]
+        return max(days, default=None)
 
     def name_taken(self, school_id: str, name: str) -> bool:
         query = select(school_years.c.id).where(school_years.c.school_id == school_id, school_years.c.name == name)
         return self._s.execute(query).first() is not None
 
-    def add(self, school_id: str, spec: SchoolYearSpec) -> SchoolYear:
-        year = SchoolYear(str(uuid.uuid4()), school_id, spec.name, spec.start_date, spec.end_date)
+    def add(self, school_id: str, spec: SchoolYearSpec, terms: Sequence[Semester] = ()) -> SchoolYear:
+        year = SchoolYear(str(uuid.uuid4()), school_id, spec.name, spec.start_date, spec.end_date, tuple(terms))
         self._s.execute(
             insert(school_years).values(
                 id=year.id,
@@ -68,8 +133,10 @@ class SqlAlchemySchoolYearRepository:
                 start_date=year.start_date,
                 end_date=year.end_date,
                 created_at=datetime.now(UTC),
+                version=1,
             )
         )
+        self._write_semesters(year.id, terms)
         return year
 
     def list(self, school_id: str, page: PageRequest) -> list[SchoolYear] | None:
@@ -80,12 +147,12 @@ class SqlAlchemySchoolYearRepository:
                 return None
             query = query.where(school_years.c.name < anchor.name)
         rows = self._s.execute(query.order_by(school_years.c.name.desc()).limit(page.size + 1)).all()
-        return [_year(r) for r in rows]
+        return self._with_semesters([_year(r) for r in rows])
 
 
 def _year(row: Row[Any]) -> SchoolYear:
     m = row._mapping
-    return SchoolYear(m["id"], m["school_id"], m["name"], m["start_date"], m["end_date"])
+    return SchoolYear(m["id"], m["school_id"], m["name"], m["start_date"], m["end_date"], version=int(m["version"]))
 
 
 def _class_size() -> Any:
@@ -125,7 +192,9 @@ class SqlAlchemyClassRepository:
         return self._s.execute(query).first() is not None
 
     def add(self, school_id: str, year_id: str, spec: ClassSpec) -> SchoolClass:
-        school_class = SchoolClass(str(uuid.uuid4()), school_id, year_id, spec.name, spec.grade_level, spec.max_size)
+        school_class = SchoolClass(
+            str(uuid.uuid4()), school_id, year_id, spec.name, spec.grade_level, spec.max_size, room=spec.room
+        )
         self._s.execute(
             insert(classes).values(
                 id=school_class.id,
@@ -135,9 +204,32 @@ class SqlAlchemyClassRepository:
                 grade_level=spec.grade_level,
                 max_size=spec.max_size,
                 created_at=datetime.now(UTC),
+                room=spec.room,
+                version=1,
             )
         )
         return school_class
+
+    def update(self, school_class: SchoolClass, changes: ClassChanges, expected_version: int) -> SchoolClass | None:
+        """Write name, room and size limit if the stored version is still ``expected_version``."""
+        result = self._s.execute(
+            update(classes)
+            .where(
+                classes.c.school_id == school_class.school_id,
+                classes.c.id == school_class.id,
+                classes.c.version == expected_version,
+            )
+            .values(name=changes.name, room=changes.room, max_size=changes.max_size, version=expected_version + 1)
+        )
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            return None
+        return replace(
+            school_class,
+            name=changes.name,
+            room=changes.room,
+            max_size=changes.max_size,
+            version=expected_version + 1,
+        )
 
     def list(
         self, school_id: str, year_id: str, page: PageRequest, only_ids: frozenset[str] | None = None
@@ -175,6 +267,8 @@ def _class(row: Row[Any]) -> SchoolClass:
         grade_level=int(m["grade_level"]),
         max_size=int(m["max_size"]),
         size=int(m["size"]),
+        room=m["room"] or "",
+        version=int(m["version"]),
     )
 
 

@@ -48,6 +48,8 @@ school_years = Table(
     Column("start_date", Date, nullable=False),
     Column("end_date", Date, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    # Optimistic concurrency of UpdateSchoolYear (revision 0003).
+    Column("version", Integer, nullable=False, server_default=text("1")),
     UniqueConstraint("school_id", "name"),
 )
 
@@ -61,6 +63,9 @@ classes = Table(
     Column("grade_level", SmallInteger, nullable=False),
     Column("max_size", SmallInteger, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    # Room (phòng học) and the version of UpdateClass (revision 0003).
+    Column("room", String(30), nullable=False, server_default=""),
+    Column("version", Integer, nullable=False, server_default=text("1")),
     UniqueConstraint("school_id", "school_year_id", "name"),
 )
 
@@ -129,3 +134,6 @@ idempotency_keys = Table(
 event_metadata = MetaData()
 outbox = outbox_table(event_metadata)
 inbox = inbox_table(event_metadata)
+
+# School structure (issue 4): the semesters table lives in its own module on the same metadata.
+from school_students.adapters import tables_structure as _tables_structure  # noqa: E402,F401

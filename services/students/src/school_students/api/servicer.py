@@ -8,7 +8,9 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from school.students.v1 import students_pb2, students_pb2_grpc
 from school_students.api import permissions as perm
 from school_students.api.errors import domain_errors
+from school_students.api.structure import StructureRpcs, semester_input
 from school_students.app.commands import CreateClass, CreateSchoolYear, EnrollStudent, UpdateStudent
+from school_students.app.structure import StructureUseCases
 from school_students.app.use_cases import StudentsUseCases
 from school_students.domain.student import Gender
 from school_students.events.outbound import class_message, student_message, year_message
@@ -32,11 +34,12 @@ def ensure_class_in_scope(class_id: str) -> None:
         raise ForbiddenError("Bạn không được phân công lớp này", {"class_id": "Bạn không được phân công lớp này"})
 
 
-class StudentsServicer(students_pb2_grpc.StudentsServiceServicer):
+class StudentsServicer(StructureRpcs, students_pb2_grpc.StudentsServiceServicer):
     """One method per RPC; all rules live in the use cases."""
 
-    def __init__(self, use_cases: StudentsUseCases) -> None:
+    def __init__(self, use_cases: StudentsUseCases, structure: StructureUseCases) -> None:
         self._uc = use_cases
+        self._structure = structure
 
     def register(self, server: grpc.Server) -> str:
         students_pb2_grpc.add_StudentsServiceServicer_to_server(self, server)
@@ -48,7 +51,14 @@ class StudentsServicer(students_pb2_grpc.StudentsServiceServicer):
         school_id = authorise(perm.SCHOOL_YEAR_WRITE)
         with domain_errors():
             year = self._uc.create_school_year(
-                CreateSchoolYear(school_id, request.name, request.start_date, request.end_date)
+                CreateSchoolYear(
+                    school_id,
+                    request.name,
+                    request.start_date,
+                    request.end_date,
+                    hk1=semester_input(request.hk1),
+                    hk2=semester_input(request.hk2),
+                )
             )
         return students_pb2.CreateSchoolYearResponse(school_year=year_message(year))
 
@@ -68,7 +78,14 @@ class StudentsServicer(students_pb2_grpc.StudentsServiceServicer):
         school_id = authorise(perm.CLASS_WRITE)
         with domain_errors():
             school_class = self._uc.create_class(
-                CreateClass(school_id, request.school_year_id, request.name, request.grade_level, request.max_size)
+                CreateClass(
+                    school_id,
+                    request.school_year_id,
+                    request.name,
+                    request.grade_level,
+                    request.max_size,
+                    room=request.room,
+                )
             )
         return students_pb2.CreateClassResponse(school_class=class_message(school_class))
 

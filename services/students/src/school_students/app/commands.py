@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from school_students.domain.structure import NO_SEMESTER, SemesterInput
 from school_students.domain.student import Gender
 
 
@@ -13,6 +14,9 @@ class CreateSchoolYear:
     name: str
     start_date: str
     end_date: str
+    # Both empty: the configured defaults (domain/structure.py).
+    hk1: SemesterInput = NO_SEMESTER
+    hk2: SemesterInput = NO_SEMESTER
 
 
 @dataclass(frozen=True)
@@ -22,6 +26,7 @@ class CreateClass:
     name: str
     grade_level: int
     max_size: int
+    room: str = ""
 
 
 @dataclass(frozen=True)

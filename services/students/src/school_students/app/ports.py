@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from types import TracebackType
@@ -11,6 +11,7 @@ from typing import Protocol
 from school_students.domain.events import DomainEvent
 from school_students.domain.school_class import ClassSpec, SchoolClass
 from school_students.domain.school_year import SchoolYear, SchoolYearSpec
+from school_students.domain.structure import ClassChanges, Semester
 from school_students.domain.student import Student, StudentDetails
 from schoolkit.pagination import PageRequest
 
@@ -35,10 +36,20 @@ class SchoolYearRepository(Protocol):
 
     def name_taken(self, school_id: str, name: str) -> bool: ...
 
-    def add(self, school_id: str, spec: SchoolYearSpec) -> SchoolYear: ...
+    def add(self, school_id: str, spec: SchoolYearSpec, terms: Sequence[Semester] = ()) -> SchoolYear: ...
 
     def list(self, school_id: str, page: PageRequest) -> list[SchoolYear] | None:
         """Newest first, at most ``page.size + 1`` rows; None when ``page.after_id`` is unknown."""
+        ...
+
+    def update(
+        self, year: SchoolYear, start: date, end: date, terms: Sequence[Semester], expected_version: int
+    ) -> SchoolYear | None:
+        """New dates and semesters if the stored version is still ``expected_version``; None otherwise."""
+        ...
+
+    def last_activity(self, school_id: str, year_id: str) -> date | None:
+        """The latest enrolment or leave date in the year's classes."""
         ...
 
 
@@ -50,6 +61,10 @@ class ClassRepository(Protocol):
     def name_taken(self, school_id: str, year_id: str, name: str) -> bool: ...
 
     def add(self, school_id: str, year_id: str, spec: ClassSpec) -> SchoolClass: ...
+
+    def update(self, school_class: SchoolClass, changes: ClassChanges, expected_version: int) -> SchoolClass | None:
+        """New name, room and size limit if the stored version is still ``expected_version``."""
+        ...
 
     def list(
         self, school_id: str, year_id: str, page: PageRequest, only_ids: frozenset[str] | None = None

@@ -17,6 +17,7 @@ from school_students.domain.errors import ConcurrencyError, DuplicateError, Fiel
 from school_students.domain.names import SEARCH_MIN_LETTERS, normalise_name, search_words
 from school_students.domain.school_class import SchoolClass, ensure_room, validate_class
 from school_students.domain.school_year import SchoolYear, validate_school_year
+from school_students.domain.structure import ClassLimits, SemesterDefaults, check_room, plan_semesters
 from school_students.domain.student import Student, generated_code, validate_details, validate_student_code
 from schoolkit.pagination import Page, invalid_token, make_page, page_request
 
@@ -46,27 +47,49 @@ class StudentsPage(Page[Student]):
 class StudentsUseCases:
     """The students context's application service; the API layer calls one method per RPC."""
 
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, default_class_size: int) -> None:
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        default_class_size: int,
+        *,
+        semester_defaults: SemesterDefaults | None = None,
+        class_limits: ClassLimits | None = None,
+    ) -> None:
         self._uow = uow
         self._clock = clock
         self._default_class_size = default_class_size
+        self._semester_defaults = semester_defaults or SemesterDefaults()
+        self._class_limits = class_limits or ClassLimits(default_class_size, default_class_size)
 
     # -- school years ---------------------------------------------------------------------------
 
     def create_school_year(self, cmd: CreateSchoolYear) -> SchoolYear:
-        spec = validate_school_year(cmd.name, cmd.start_date, cmd.end_date)
+        errors = FieldErrors()
+        try:
+            spec = validate_school_year(cmd.name, cmd.start_date, cmd.end_date)
+        except ValidationError as exc:
+            errors.errors.update(exc.fields)
+            spec = None
+        start = spec.start_date if spec else None
+        end = spec.end_date if spec else None
+        terms = plan_semesters(errors, start, end, cmd.hk1, cmd.hk2, self._semester_defaults)
+        errors.raise_if_any("Thông tin năm học không hợp lệ")
+        assert spec is not None  # every problem was reported above
+        assert terms is not None
 
         def run(uow: UnitOfWork) -> SchoolYear:
             if uow.school_years.name_taken(cmd.school_id, spec.name):
-                raise DuplicateError("Năm học đã tồn tại", {"name": f"Năm học {spec.name} đã tồn tại"})
-            year = uow.school_years.add(cmd.school_id, spec)
+                raise self._year_duplicate(spec.name)
+            year = uow.school_years.add(cmd.school_id, spec, terms)
             uow.emit(cmd.school_id, events.SchoolYearCreated(year))
             return year
 
         return self._write(run, duplicate=lambda: self._year_duplicate(spec.name))
 
     def _year_duplicate(self, name: str) -> DuplicateError:
-        return DuplicateError("Năm học đã tồn tại", {"name": f"Năm học {name} đã tồn tại"})
+        # The message names the year too: HTTP 409 answers carry the message, not the field list.
+        return DuplicateError(f"Năm học {name} đã tồn tại", {"name": f"Năm học {name} đã tồn tại"})
 
     def list_school_years(self, school_id: str, page_size: int, page_token: str) -> Page[SchoolYear]:
         scope = "school_years"
@@ -83,11 +106,19 @@ class StudentsUseCases:
         errors = FieldErrors()
         if not cmd.school_year_id.strip():
             errors.add("school_year_id", "Vui lòng chọn năm học")
+        room = check_room(errors, cmd.room)
         try:
-            spec = validate_class(cmd.name, cmd.grade_level, cmd.max_size, self._default_class_size)
+            spec = validate_class(
+                cmd.name,
+                cmd.grade_level,
+                cmd.max_size,
+                self._class_limits.default_max_size,
+                limit=self._class_limits.max_size_limit,
+            )
         except ValidationError as exc:
             errors.errors.update({k: v for k, v in exc.fields.items() if k not in errors.errors})
         errors.raise_if_any("Thông tin lớp không hợp lệ")
+        spec = replace(spec, room=room)
 
         def run(uow: UnitOfWork) -> SchoolClass:
             year = uow.school_years.get(cmd.school_id, cmd.school_year_id.strip())
@@ -103,7 +134,7 @@ class StudentsUseCases:
 
     def _class_duplicate(self, name: str, year_name: str) -> DuplicateError:
         where = f" trong năm học {year_name}" if year_name else ""
-        return DuplicateError("Lớp đã tồn tại", {"name": f"Lớp {name} đã tồn tại{where}"})
+        return DuplicateError(f"Lớp {name} đã tồn tại{where}", {"name": f"Lớp {name} đã tồn tại{where}"})
 
     def get_class(self, school_id: str, class_id: str) -> SchoolClass:
         with self._uow(True) as uow:

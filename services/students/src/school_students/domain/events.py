@@ -32,4 +32,18 @@ class StudentDetailsChanged:
     student: Student
 
 
-DomainEvent = SchoolYearCreated | ClassCreated | StudentEnrolled | StudentDetailsChanged
+@dataclass(frozen=True)
+class SchoolYearUpdated:
+    year: SchoolYear
+
+
+@dataclass(frozen=True)
+class ClassUpdated:
+    school_class: SchoolClass
+    previous_name: str
+    school_year_name: str
+
+
+DomainEvent = (
+    SchoolYearCreated | ClassCreated | StudentEnrolled | StudentDetailsChanged | SchoolYearUpdated | ClassUpdated
+)

@@ -21,6 +21,7 @@ class ClassSpec:
     name: str
     grade_level: int
     max_size: int
+    room: str = ""
 
 
 @dataclass(frozen=True)
@@ -34,10 +35,16 @@ class SchoolClass:
     grade_level: int
     max_size: int
     size: int = 0
+    room: str = ""
+    # Optimistic-concurrency version, incremented on every change.
+    version: int = 1
 
 
-def validate_class(name: str, grade_level: int, max_size: int, default_max_size: int) -> ClassSpec:
-    """Check a new class; ``max_size`` 0 takes the school's configured default."""
+def validate_class(
+    name: str, grade_level: int, max_size: int, default_max_size: int, *, limit: int = MAX_SIZE_CEILING
+) -> ClassSpec:
+    """Check a new class; ``max_size`` 0 takes the school's configured default, ``limit`` is the
+    configured upper bound (never above MAX_SIZE_CEILING)."""
     errors = FieldErrors()
     clean = normalise_name(name)
     if not clean:
@@ -49,8 +56,9 @@ def validate_class(name: str, grade_level: int, max_size: int, default_max_size:
     if not MIN_GRADE <= grade_level <= MAX_GRADE:
         errors.add("grade_level", f"Khối lớp phải từ {MIN_GRADE} đến {MAX_GRADE}")
     size = default_max_size if max_size == 0 else max_size
-    if not 1 <= size <= MAX_SIZE_CEILING:
-        errors.add("max_size", f"Sĩ số tối đa phải từ 1 đến {MAX_SIZE_CEILING}")
+    upper = min(limit, MAX_SIZE_CEILING)
+    if not 1 <= size <= upper:
+        errors.add("max_size", f"Sĩ số tối đa phải từ 1 đến {upper}")
     errors.raise_if_any("Thông tin lớp không hợp lệ")
     return ClassSpec(name=clean, grade_level=grade_level, max_size=size)
 

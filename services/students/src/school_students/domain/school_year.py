@@ -5,9 +5,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
 from school_students.domain.dates import read_date
 from school_students.domain.errors import FieldErrors
+
+if TYPE_CHECKING:
+    from school_students.domain.structure import Semester
 
 _YEAR_NAME = re.compile(r"(\d{4})-(\d{4})")
 
@@ -30,6 +34,10 @@ class SchoolYear:
     name: str
     start_date: date
     end_date: date
+    # HK I and HK II (domain/structure.py); empty only for a year stored before semesters existed.
+    semesters: tuple[Semester, ...] = ()
+    # Optimistic-concurrency version, incremented on every change.
+    version: int = 1
 
 
 def validate_school_year(name: str, start_date: str, end_date: str) -> SchoolYearSpec:

@@ -8,6 +8,7 @@ from school.students.v1 import events_pb2, students_pb2
 from school_students.domain import events
 from school_students.domain.school_class import SchoolClass
 from school_students.domain.school_year import SchoolYear
+from school_students.domain.structure import Semester
 from school_students.domain.student import Gender, Student
 
 TOPIC = "school.students.v1"
@@ -22,6 +23,17 @@ def year_message(year: SchoolYear) -> students_pb2.SchoolYear:
         name=year.name,
         start_date=year.start_date.isoformat(),
         end_date=year.end_date.isoformat(),
+        semesters=[semester_message(s) for s in year.semesters],
+        version=year.version,
+    )
+
+
+def semester_message(semester: Semester) -> students_pb2.Semester:
+    return students_pb2.Semester(
+        term=semester.term,
+        start_date=semester.start_date.isoformat(),
+        end_date=semester.end_date.isoformat(),
+        teaching_weeks=semester.teaching_weeks,
     )
 
 
@@ -33,6 +45,8 @@ def class_message(school_class: SchoolClass) -> students_pb2.SchoolClass:
         grade_level=school_class.grade_level,
         max_size=school_class.max_size,
         size=school_class.size,
+        room=school_class.room,
+        version=school_class.version,
     )
 
 
@@ -65,6 +79,15 @@ def to_message(school_id: str, event: events.DomainEvent) -> tuple[str, Message]
             grade_level=event.school_class.grade_level,
             school_year_id=event.school_class.school_year_id,
             enrolled_on=event.enrolled_on.isoformat(),
+        )
+    if isinstance(event, events.SchoolYearUpdated):
+        return event.year.id, events_pb2.SchoolYearUpdated(school_year=year_message(event.year), school_id=school_id)
+    if isinstance(event, events.ClassUpdated):
+        return event.school_class.id, events_pb2.ClassUpdated(
+            school_class=class_message(event.school_class),
+            school_id=school_id,
+            previous_name=event.previous_name,
+            school_year_name=event.school_year_name,
         )
     return event.student.id, events_pb2.StudentDetailsChanged(
         school_id=school_id, student=student_message(event.student)
