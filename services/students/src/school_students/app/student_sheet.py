@@ -48,37 +48,75 @@ class Column:
 GUARDIAN_SLOTS: tuple[tuple[str, str, str], ...] = (("father", "CHA", "cha"), ("mother", "ME", "mẹ"))
 
 COLUMNS: tuple[Column, ...] = (
-    Column("Mã học sinh", "student_code", ("Mã HS", "Mã học sinh của trường"), text=True,
-           hint="Mã của trường; để trống để hệ thống tự cấp"),
-    Column("Mã định danh học sinh (CSDL ngành)", "csdl_id",
-           ("Mã định danh học sinh", "Mã định danh Bộ GD&ĐT", "Mã định danh Bộ GDĐT", "Mã CSDL"), text=True,
-           hint="Mã do CSDL ngành cấp, nếu đã có"),
-    Column("Họ và tên", "full_name", ("Họ tên", "Họ và tên học sinh", "Họ tên học sinh"),
-           hint="Bắt buộc, có dấu, ví dụ Nguyễn Văn An"),
-    Column("Ngày sinh (dd/mm/yyyy)", "date_of_birth", ("Ngày sinh", "Ngày tháng năm sinh"),
-           hint="Bắt buộc, ví dụ 05/09/2019"),
+    Column(
+        "Mã học sinh",
+        "student_code",
+        ("Mã HS", "Mã học sinh của trường"),
+        text=True,
+        hint="Mã của trường; để trống để hệ thống tự cấp",
+    ),
+    Column(
+        "Mã định danh học sinh (CSDL ngành)",
+        "csdl_id",
+        ("Mã định danh học sinh", "Mã định danh Bộ GD&ĐT", "Mã định danh Bộ GDĐT", "Mã CSDL"),
+        text=True,
+        hint="Mã do CSDL ngành cấp, nếu đã có",
+    ),
+    Column(
+        "Họ và tên",
+        "full_name",
+        ("Họ tên", "Họ và tên học sinh", "Họ tên học sinh"),
+        hint="Bắt buộc, có dấu, ví dụ Nguyễn Văn An",
+    ),
+    Column(
+        "Ngày sinh (dd/mm/yyyy)",
+        "date_of_birth",
+        ("Ngày sinh", "Ngày tháng năm sinh"),
+        hint="Bắt buộc, ví dụ 05/09/2019",
+    ),
     Column("Giới tính (Nam/Nữ)", "gender", ("Giới tính",), hint="Bắt buộc: Nam hoặc Nữ"),
-    Column("Lớp", "class_name", ("Tên lớp", "Lớp học"),
-           hint="Bắt buộc khi nhập danh sách toàn trường, ví dụ 1A; bỏ qua khi nhập vào một lớp"),
+    Column(
+        "Lớp",
+        "class_name",
+        ("Tên lớp", "Lớp học"),
+        hint="Bắt buộc khi nhập danh sách toàn trường, ví dụ 1A; bỏ qua khi nhập vào một lớp",
+    ),
     Column("Dân tộc", "ethnicity", (), hint="Tên dân tộc, ví dụ Kinh, Tày, Mường"),
     Column("Quốc tịch", "nationality", (), hint="Để trống là Việt Nam"),
     Column("Tôn giáo", "religion", (), sensitive=True),
     Column("Nơi sinh", "place_of_birth", (), hint="Ví dụ Bệnh viện Phụ sản Hà Nội, Thành phố Hà Nội"),
-    Column("Số định danh cá nhân", "citizen_id",
-           ("Mã định danh cá nhân", "Số CCCD", "Số định danh", "Mã định danh công dân"), sensitive=True, text=True,
-           hint="12 chữ số"),
-    Column("Tỉnh/thành phố thường trú", "permanent_address.province_code", ("Tỉnh thường trú",), sensitive=True,
-           hint="Một trong 34 tỉnh, thành phố, ví dụ Thành phố Hà Nội"),
-    Column("Xã/phường thường trú", "permanent_address.commune", ("Xã thường trú", "Phường thường trú"),
-           sensitive=True),
+    Column(
+        "Số định danh cá nhân",
+        "citizen_id",
+        ("Mã định danh cá nhân", "Số CCCD", "Số định danh", "Mã định danh công dân"),
+        sensitive=True,
+        text=True,
+        hint="12 chữ số",
+    ),
+    Column(
+        "Tỉnh/thành phố thường trú",
+        "permanent_address.province_code",
+        ("Tỉnh thường trú",),
+        sensitive=True,
+        hint="Một trong 34 tỉnh, thành phố, ví dụ Thành phố Hà Nội",
+    ),
+    Column("Xã/phường thường trú", "permanent_address.commune", ("Xã thường trú", "Phường thường trú"), sensitive=True),
     Column("Số nhà, đường, thôn (thường trú)", "permanent_address.detail", ("Địa chỉ thường trú",), sensitive=True),
     Column("Tỉnh/thành phố nơi ở hiện tại", "current_address.province_code", ("Tỉnh hiện tại",), sensitive=True),
-    Column("Xã/phường nơi ở hiện tại", "current_address.commune", ("Xã hiện tại", "Phường hiện tại"),
-           sensitive=True),
-    Column("Số nhà, đường, thôn (nơi ở hiện tại)", "current_address.detail", ("Địa chỉ hiện tại", "Chỗ ở hiện nay"),
-           sensitive=True),
-    Column("Đối tượng chính sách", "policy_categories", ("Diện chính sách",), sensitive=True,
-           hint="Tên trong danh mục, nhiều đối tượng cách nhau bằng dấu ;"),
+    Column("Xã/phường nơi ở hiện tại", "current_address.commune", ("Xã hiện tại", "Phường hiện tại"), sensitive=True),
+    Column(
+        "Số nhà, đường, thôn (nơi ở hiện tại)",
+        "current_address.detail",
+        ("Địa chỉ hiện tại", "Chỗ ở hiện nay"),
+        sensitive=True,
+    ),
+    Column(
+        "Đối tượng chính sách",
+        "policy_categories",
+        ("Diện chính sách",),
+        sensitive=True,
+        hint="Tên trong danh mục, nhiều đối tượng cách nhau bằng dấu ;",
+    ),
     Column("Dạng khuyết tật", "disability_type", ("Khuyết tật", "Loại khuyết tật"), sensitive=True),
     Column("Có kế hoạch giáo dục cá nhân (Có/Không)", "has_iep", ("Kế hoạch giáo dục cá nhân",), sensitive=True),
     *(
@@ -88,14 +126,29 @@ COLUMNS: tuple[Column, ...] = (
             Column(f"Họ tên {who}", f"{prefix}.full_name", (f"Họ và tên {who}",), sensitive=True),
             Column(f"Năm sinh {who}", f"{prefix}.birth_year", (), sensitive=True),
             Column(f"Nghề nghiệp {who}", f"{prefix}.occupation", (), sensitive=True),
-            Column(f"Điện thoại {who}", f"{prefix}.phone", (f"Số điện thoại {who}", f"SĐT {who}"), sensitive=True,
-                   text=True),
+            Column(
+                f"Điện thoại {who}",
+                f"{prefix}.phone",
+                (f"Số điện thoại {who}", f"SĐT {who}"),
+                sensitive=True,
+                text=True,
+            ),
         )
     ),
-    Column("Họ tên người giám hộ", "guardian.full_name", ("Người giám hộ",), sensitive=True,
-           hint="Khi người giám hộ không phải cha, mẹ"),
-    Column("Quan hệ với học sinh", "guardian.relation", ("Quan hệ",), sensitive=True,
-           hint="Ví dụ Ông, Bà, Anh, Chị, Cô, Dì, Chú, Bác"),
+    Column(
+        "Họ tên người giám hộ",
+        "guardian.full_name",
+        ("Người giám hộ",),
+        sensitive=True,
+        hint="Khi người giám hộ không phải cha, mẹ",
+    ),
+    Column(
+        "Quan hệ với học sinh",
+        "guardian.relation",
+        ("Quan hệ",),
+        sensitive=True,
+        hint="Ví dụ Ông, Bà, Anh, Chị, Cô, Dì, Chú, Bác",
+    ),
     Column("Điện thoại người giám hộ", "guardian.phone", ("SĐT người giám hộ",), sensitive=True, text=True),
 )
 HEADERS: tuple[str, ...] = tuple(c.header for c in COLUMNS)
@@ -145,7 +198,9 @@ def read_layout(header: Sequence[Any], *, class_given: bool) -> tuple[Layout, li
     headers = {f: text_cell(header[i]) for f, i in positions.items()}
     needed = [*REQUIRED_FIELDS, *(() if class_given else ("class_name",))]
     errors = [
-        RowError(1, BY_FIELD[f].header, f"Thiếu cột «{BY_FIELD[f].header}» ở dòng tiêu đề (hãy dùng mẫu của nhà trường)")
+        RowError(
+            1, BY_FIELD[f].header, f"Thiếu cột «{BY_FIELD[f].header}» ở dòng tiêu đề (hãy dùng mẫu của nhà trường)"
+        )
         for f in needed
         if f not in positions
     ]
@@ -158,13 +213,12 @@ def _cell(cells: Sequence[Any], layout: Layout, name: str) -> Any:
 
 
 def _text(cells: Sequence[Any], layout: Layout, name: str) -> str:
-    column = BY_FIELD[name]
     value = _cell(cells, layout, name)
     if name.endswith("phone"):
         return phone_cell(value)
     if name == "citizen_id":
         return digits_cell(value, 12)
-    return text_cell(value) if not column.text else text_cell(value)
+    return text_cell(value)
 
 
 def _by_name(table: Mapping[str, str], text: str) -> str:
