@@ -161,3 +161,45 @@ def test_the_template_columns_are_unique_and_sensitive_ones_marked() -> None:
     assert "father.phone" in sensitive
     assert "full_name" not in sensitive
     assert "class_name" not in sensitive
+
+
+def test_a_row_written_and_read_back_is_the_same_record() -> None:
+    from school_students.app.student_sheet import record_row
+
+    row, errors = read(
+        sheet_row(
+            **{
+                "Mã học sinh": "HS0042",
+                "Số định danh cá nhân": "001219012345",
+                "Dân tộc": "Tày",
+                "Tỉnh/thành phố thường trú": "Thành phố Hà Nội",
+                "Xã/phường thường trú": "Phường Ba Đình",
+                "Họ tên cha": "Nguyễn Văn Bình",
+                "Điện thoại cha": "0987654321",
+                "Họ tên người giám hộ": "Nguyễn Thị Cúc",
+                "Quan hệ với học sinh": "Bà",
+            }
+        )
+    )
+    assert errors == []
+    assert row is not None
+    cells = record_row(row.student_code, row.class_name, row.record, row.guardians, REFERENCE, include_sensitive=True)
+    again, errors = read(cells)
+    assert errors == []
+    assert again == row
+    hidden = record_row(row.student_code, row.class_name, row.record, row.guardians, REFERENCE, include_sensitive=False)
+    assert "001219012345" not in hidden
+    assert "0987654321" not in hidden
+    assert "Nguyễn Văn An" in hidden
+
+
+def test_the_template_has_the_list_a_guide_and_the_reference_lists() -> None:
+    from school_students.app.student_sheet import template_sheets
+
+    sheets = template_sheets(REFERENCE)
+    assert [s.name for s in sheets][:2] == ["HocSinh", "HuongDan"]
+    assert list(sheets[0].headers) == list(HEADERS)
+    assert sheets[0].text_columns == frozenset(i for i, c in enumerate(COLUMNS) if c.text)
+    assert len(sheets[1].rows) == len(COLUMNS)
+    ethnic = next(s for s in sheets if s.name == "DanToc")
+    assert len(ethnic.rows) == len(REFERENCE.ethnic_groups)

@@ -23,7 +23,7 @@ from school_students.domain.names import fold
 from school_students.domain.record import AddressInput, RecordInput, StudentRecord, validate_record
 from school_students.domain.reference import ReferenceData
 from school_students.domain.student import Gender
-from schoolkit.spreadsheets import date_cell, digits_cell, header_positions, phone_cell, text_cell
+from schoolkit.spreadsheets import Sheet, date_cell, digits_cell, header_positions, phone_cell, text_cell
 
 SHEET_NAME = "HocSinh"
 GUIDE_SHEET_NAME = "HuongDan"
@@ -367,3 +367,85 @@ def _guardians(text: Any, reference: ReferenceData, today: date, problem: Any) -
         if details is not None:
             found.append(details)
     return found
+
+
+# --- Writing -----------------------------------------------------------------------------------------
+
+
+def template_sheets(reference: ReferenceData) -> list[Sheet]:
+    """The empty template: the list sheet, a guide naming each column, and the reference lists."""
+    text_columns = frozenset(i for i, c in enumerate(COLUMNS) if c.text)
+    guide = [
+        [c.header, "Bắt buộc" if c.field in REQUIRED_FIELDS else "", "Có" if c.sensitive else "", c.hint]
+        for c in COLUMNS
+    ]
+    lists = [
+        ("DanToc", "Dân tộc", reference.ethnic_groups),
+        ("TinhThanh", "Tỉnh/thành phố", reference.provinces),
+        ("DoiTuongChinhSach", "Đối tượng chính sách", reference.policy_categories),
+        ("KhuyetTat", "Dạng khuyết tật", reference.disability_types),
+        ("QuanHe", "Quan hệ với học sinh", reference.guardian_relations),
+    ]
+    return [
+        Sheet(SHEET_NAME, HEADERS, text_columns=text_columns, blank_text_rows=200),
+        Sheet(GUIDE_SHEET_NAME, ["Cột", "Bắt buộc", "Thông tin nhạy cảm", "Cách ghi"], guide),
+        *(Sheet(name, ["Mã", label], [[code, text] for code, text in table.items()]) for name, label, table in lists),
+    ]
+
+
+def _when(d: date) -> str:
+    return d.strftime("%d/%m/%Y")
+
+
+def record_row(
+    student_code: str,
+    class_name: str,
+    record: StudentRecord,
+    guardians: Sequence[GuardianDetails],
+    reference: ReferenceData,
+    *,
+    include_sensitive: bool,
+) -> list[str]:
+    """One student as template cells (text; names rather than codes), sensitive ones only when asked."""
+
+    def name_of(table: Mapping[str, str], code: str) -> str:
+        return table.get(code, code)
+
+    values: dict[str, str] = {
+        "student_code": student_code,
+        "csdl_id": record.csdl_id,
+        "full_name": record.full_name,
+        "date_of_birth": _when(record.date_of_birth),
+        "gender": "Nam" if record.gender is Gender.MALE else "Nữ",
+        "class_name": class_name,
+        "ethnicity": name_of(reference.ethnic_groups, record.ethnicity),
+        "nationality": record.nationality,
+        "religion": record.religion,
+        "place_of_birth": record.place_of_birth,
+        "citizen_id": record.citizen_id,
+        "policy_categories": "; ".join(name_of(reference.policy_categories, p) for p in record.policy_categories),
+        "disability_type": name_of(reference.disability_types, record.disability_type),
+        "has_iep": "Có" if record.has_iep else "",
+    }
+    addresses = (("permanent_address", record.permanent_address), ("current_address", record.current_address))
+    for prefix, address in addresses:
+        values[f"{prefix}.province_code"] = name_of(reference.provinces, address.province_code)
+        values[f"{prefix}.commune"] = address.commune
+        values[f"{prefix}.detail"] = address.detail
+    slots: dict[str, str] = {relation: prefix for prefix, relation, _ in GUARDIAN_SLOTS}
+    others: list[GuardianDetails] = []
+    for guardian in guardians:
+        slot = slots.pop(guardian.relation, "")
+        if not slot:
+            others.append(guardian)
+            continue
+        values[f"{slot}.full_name"] = guardian.full_name
+        values[f"{slot}.birth_year"] = str(guardian.birth_year) if guardian.birth_year else ""
+        values[f"{slot}.occupation"] = guardian.occupation
+        values[f"{slot}.phone"] = guardian.phone
+    if others:
+        first = others[0]
+        values["guardian.full_name"] = first.full_name
+        values["guardian.relation"] = name_of(reference.guardian_relations, first.relation)
+        values["guardian.phone"] = first.phone
+    return [values.get(c.field, "") if include_sensitive or not c.sensitive else "" for c in COLUMNS]
