@@ -79,6 +79,7 @@ def test_a_workbook_written_is_read_back_with_text_columns_kept() -> None:
     assert sheets.read(data, "HS") == [["Mã", "Họ và tên"], ["0012", "Nguyễn Văn An"]]
     with pytest.raises(ValueError, match="no sheet"):
         sheets.read(data, "Other")
+    assert sheets.read(data, "Other", or_first=True)[1] == ["0012", "Nguyễn Văn An"]
 
 
 def test_not_a_workbook_and_zip_bombs_are_refused() -> None:

@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
-from school.students.v1 import students_pb2, students_pb2_grpc
+from school.students.v1 import lists_pb2, lists_pb2_grpc, students_pb2, students_pb2_grpc
 from school_gateway.errors import N_
 from school_gateway.plugins import DashboardCard, MenuEntry, Plugin, Upstream
 from school_gateway.sessions import loaded_principal
-from school_gateway.students import api, views
+from school_gateway.students import api, lists, views
 from school_gateway.upstream import stub
 
 STUDENTS = Upstream.from_descriptor(
     "students", "STUDENTS_GRPC_ADDR", students_pb2.DESCRIPTOR, "StudentsService", students_pb2_grpc.StudentsServiceStub
+)
+STUDENT_LISTS = Upstream.from_descriptor(
+    "student_lists",
+    "STUDENTS_GRPC_ADDR",
+    lists_pb2.DESCRIPTOR,
+    "StudentListsService",
+    lists_pb2_grpc.StudentListsServiceStub,
+    audience="students",
 )
 _COUNT_PAGE = 200
 
@@ -38,13 +46,15 @@ def dashboard() -> list[DashboardCard]:
 
 plugin = Plugin(
     name="students",
-    blueprints=[views.bp],
-    api_blueprints=[api.blp],
+    blueprints=[views.bp, lists.bp],
+    api_blueprints=[api.blp, lists.blp],
     menu=[
         MenuEntry(N_("School years"), "students.school_years", "students:school_year:read", "nav-school-years"),
         MenuEntry(N_("Classes"), "students.classes", "students:class:read", "nav-classes"),
         MenuEntry(N_("Find students"), "students.search", "students:student:read", "nav-student-search"),
+        MenuEntry(N_("Import students"), "student_lists.import_page", "students:student:import", "nav-student-import"),
+        MenuEntry(N_("Export students"), "student_lists.export_page", "students:student:export", "nav-student-export"),
     ],
-    upstreams=[STUDENTS],
+    upstreams=[STUDENTS, STUDENT_LISTS],
     dashboard=dashboard,
 )

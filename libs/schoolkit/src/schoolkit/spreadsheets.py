@@ -25,7 +25,9 @@ MAX_UNPACKED_BYTES = 100 * 1024 * 1024
 
 
 class OpenpyxlSpreadsheets:
-    def read(self, data: bytes, sheet: str) -> list[list[Any]]:
+    def read(self, data: bytes, sheet: str, *, or_first: bool = False) -> list[list[Any]]:
+        """The rows of ``sheet`` as cell values; with ``or_first``, the first sheet when it is missing
+        (an export of another system names its sheet its own way). ValueError on a bad workbook."""
         try:
             with zipfile.ZipFile(io.BytesIO(data)) as archive:
                 if sum(i.file_size for i in archive.infolist()) > MAX_UNPACKED_BYTES:
@@ -34,9 +36,10 @@ class OpenpyxlSpreadsheets:
         except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError) as exc:
             raise ValueError("not an .xlsx workbook") from exc
         try:
-            if sheet not in book.sheetnames:
+            if sheet not in book.sheetnames and not (or_first and book.sheetnames):
                 raise ValueError(f"no sheet {sheet}")
-            return [list(row) for row in book[sheet].iter_rows(values_only=True)]
+            chosen = book[sheet] if sheet in book.sheetnames else book.worksheets[0]
+            return [list(row) for row in chosen.iter_rows(values_only=True)]
         finally:
             book.close()
 

@@ -9,11 +9,15 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from school_students.adapters.unit_of_work import unit_of_work_factory
+from school_students.api.lists_servicer import StudentListsServicer
 from school_students.api.servicer import StudentsServicer
 from school_students.app.ports import Clock
+from school_students.app.student_lists import StudentListsUseCases
 from school_students.app.use_cases import StudentsUseCases
 from school_students.config import Settings
+from school_students.domain.reference import load_reference
 from schoolkit.db import make_engine, make_session_factory, migrations_current, ping
+from schoolkit.spreadsheets import OpenpyxlSpreadsheets
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -30,6 +34,7 @@ class Container:
     engine: Engine
     use_cases: StudentsUseCases
     servicer: StudentsServicer
+    lists: StudentListsServicer
 
     def ready(self) -> bool:
         """Health: serve only when the database answers and its schema is the newest."""
@@ -38,7 +43,13 @@ class Container:
 
 def build(settings: Settings, *, clock: Clock = utc_now) -> Container:
     engine = make_engine(settings.database_url)
-    use_cases = StudentsUseCases(
-        unit_of_work_factory(make_session_factory(engine)), clock, settings.class_max_size_default
+    uow = unit_of_work_factory(make_session_factory(engine))
+    use_cases = StudentsUseCases(uow, clock, settings.class_max_size_default)
+    lists = StudentListsUseCases(uow, clock, load_reference(), OpenpyxlSpreadsheets())
+    return Container(
+        settings=settings,
+        engine=engine,
+        use_cases=use_cases,
+        servicer=StudentsServicer(use_cases),
+        lists=StudentListsServicer(lists),
     )
-    return Container(settings=settings, engine=engine, use_cases=use_cases, servicer=StudentsServicer(use_cases))
