@@ -9,10 +9,13 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from school_students.adapters.unit_of_work import unit_of_work_factory
+from school_students.api.records_servicer import StudentRecordsServicer
 from school_students.api.servicer import StudentsServicer
 from school_students.app.ports import Clock
+from school_students.app.records import StudentRecordsUseCases
 from school_students.app.use_cases import StudentsUseCases
 from school_students.config import Settings
+from school_students.domain.reference import load_reference
 from schoolkit.db import make_engine, make_session_factory, migrations_current, ping
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -30,6 +33,7 @@ class Container:
     engine: Engine
     use_cases: StudentsUseCases
     servicer: StudentsServicer
+    records_servicer: StudentRecordsServicer
 
     def ready(self) -> bool:
         """Health: serve only when the database answers and its schema is the newest."""
@@ -38,7 +42,13 @@ class Container:
 
 def build(settings: Settings, *, clock: Clock = utc_now) -> Container:
     engine = make_engine(settings.database_url)
-    use_cases = StudentsUseCases(
-        unit_of_work_factory(make_session_factory(engine)), clock, settings.class_max_size_default
+    uow = unit_of_work_factory(make_session_factory(engine))
+    use_cases = StudentsUseCases(uow, clock, settings.class_max_size_default)
+    records = StudentRecordsUseCases(uow, clock, load_reference(), settings.required_fields)
+    return Container(
+        settings=settings,
+        engine=engine,
+        use_cases=use_cases,
+        servicer=StudentsServicer(use_cases),
+        records_servicer=StudentRecordsServicer(records),
     )
-    return Container(settings=settings, engine=engine, use_cases=use_cases, servicer=StudentsServicer(use_cases))

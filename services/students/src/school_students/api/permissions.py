@@ -10,3 +10,8 @@ STUDENT_READ = "students:student:read"
 STUDENT_WRITE = "students:student:write"
 
 ALL = (SCHOOL_YEAR_READ, SCHOOL_YEAR_WRITE, CLASS_READ, CLASS_WRITE, STUDENT_READ, STUDENT_WRITE)
+
+# The student record (issue 4, records).
+STUDENT_READ_SENSITIVE = "students:student:read_sensitive"
+GUARDIAN_LINK = "students:guardian:link"
+RECORDS = (STUDENT_READ_SENSITIVE, GUARDIAN_LINK)
