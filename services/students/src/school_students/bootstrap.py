@@ -10,8 +10,10 @@ from sqlalchemy import Engine
 
 from school_students.adapters.unit_of_work import unit_of_work_factory
 from school_students.api.lists_servicer import StudentListsServicer
+from school_students.api.records_servicer import StudentRecordsServicer
 from school_students.api.servicer import StudentsServicer
 from school_students.app.ports import Clock
+from school_students.app.records import StudentRecordsUseCases
 from school_students.app.student_lists import StudentListsUseCases
 from school_students.app.use_cases import StudentsUseCases
 from school_students.config import Settings
@@ -35,6 +37,7 @@ class Container:
     use_cases: StudentsUseCases
     servicer: StudentsServicer
     lists: StudentListsServicer
+    records_servicer: StudentRecordsServicer
 
     def ready(self) -> bool:
         """Health: serve only when the database answers and its schema is the newest."""
@@ -45,11 +48,14 @@ def build(settings: Settings, *, clock: Clock = utc_now) -> Container:
     engine = make_engine(settings.database_url)
     uow = unit_of_work_factory(make_session_factory(engine))
     use_cases = StudentsUseCases(uow, clock, settings.class_max_size_default)
-    lists = StudentListsUseCases(uow, clock, load_reference(), OpenpyxlSpreadsheets())
+    reference = load_reference()
+    lists = StudentListsUseCases(uow, clock, reference, OpenpyxlSpreadsheets())
+    records = StudentRecordsUseCases(uow, clock, reference, settings.required_fields)
     return Container(
         settings=settings,
         engine=engine,
         use_cases=use_cases,
         servicer=StudentsServicer(use_cases),
         lists=StudentListsServicer(lists),
+        records_servicer=StudentRecordsServicer(records),
     )

@@ -5,10 +5,21 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from school_students.domain.completeness import DEFAULT_REQUIRED, unknown_required
 from schoolkit.config import EnvSchema, fields, load_config, validate
 
 SERVICE = "students"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+
+def required_field_names(value: str) -> tuple[str, ...]:
+    return tuple(name.strip() for name in value.split(",") if name.strip())
+
+
+def _requirable(value: str) -> None:
+    unknown = unknown_required(required_field_names(value))
+    if unknown:
+        raise validate.ValidationError(f"unknown record fields: {', '.join(unknown)}")
 
 
 class StudentsEnv(EnvSchema):
@@ -24,6 +35,9 @@ class StudentsEnv(EnvSchema):
     LOG_LEVEL = fields.String(load_default="INFO", validate=validate.OneOf(LOG_LEVELS))
     METRICS_PORT = fields.Integer(load_default=0, validate=validate.Range(min=0, max=65535))
     CLASS_MAX_SIZE_DEFAULT = fields.Integer(load_default=35, validate=validate.Range(min=1, max=60))
+    # Start-of-year completeness (R-REC1): the record fields every student must have, by name
+    # (see domain/completeness.py REQUIRABLE_FIELDS), comma-separated.
+    REQUIRED_RECORD_FIELDS = fields.String(load_default=",".join(DEFAULT_REQUIRED), validate=_requirable)
 
 
 @dataclass(frozen=True)
@@ -37,6 +51,11 @@ class Settings:
     log_level: str
     metrics_port: int
     class_max_size_default: int
+    required_record_fields: str
+
+    @property
+    def required_fields(self) -> tuple[str, ...]:
+        return required_field_names(self.required_record_fields)
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:

@@ -129,3 +129,7 @@ idempotency_keys = Table(
 event_metadata = MetaData()
 outbox = outbox_table(event_metadata)
 inbox = inbox_table(event_metadata)
+
+# The student record's tables (issue 4, records) share ``metadata``: importing them here
+# registers them wherever the schema is used (migrations check, tests).
+from school_students.adapters import tables_records  # noqa: E402, F401

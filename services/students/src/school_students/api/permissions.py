@@ -23,3 +23,7 @@ ALL = (
     STUDENT_IMPORT,
     STUDENT_EXPORT,
 )
+
+# The student record (issue 4, records).
+GUARDIAN_LINK = "students:guardian:link"
+RECORDS = (STUDENT_READ_SENSITIVE, GUARDIAN_LINK)

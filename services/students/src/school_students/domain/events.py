@@ -32,4 +32,33 @@ class StudentDetailsChanged:
     student: Student
 
 
-DomainEvent = SchoolYearCreated | ClassCreated | StudentEnrolled | StudentDetailsChanged
+# -- the student record (issue 4, records) ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StudentRecordChanged:
+    """The record changed; ``fields`` names what changed (never the values: they may be sensitive)."""
+
+    student: Student
+    fields: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class GuardianLinked:
+    """A guardian of the student now signs in with the parent account ``parent_account_id``."""
+
+    student: Student
+    parent_account_id: str
+
+
+@dataclass(frozen=True)
+class GuardianUnlinked:
+    """The parent account no longer reaches the student (link removed or guardian removed)."""
+
+    student: Student
+    parent_account_id: str
+
+
+RecordEvent = StudentRecordChanged | GuardianLinked | GuardianUnlinked
+
+DomainEvent = SchoolYearCreated | ClassCreated | StudentEnrolled | StudentDetailsChanged | RecordEvent
