@@ -29,12 +29,18 @@ def workbook(rows: list[dict[str, object]]) -> bytes:
 
 
 def fresh_year(api: Api) -> tuple[str, dict[str, str]]:
-    """A year of its own (far future, unique), so the import never meets other tests' pupils."""
-    start = 2200 + uuid.uuid4().int % 700
-    year = api.create(
-        "/api/v1/school-years",
-        {"name": f"{start}-{start + 1}", "start_date": f"{start}-09-05", "end_date": f"{start + 1}-05-31"},
-    )
+    """A year of its own, so the import never meets other tests' pupils. The pupils are born in 2019
+    and must be 5 to 14 when it starts: 2027 to 2033 (the demo's year is the current one)."""
+    for _ in range(30):
+        start = 2027 + uuid.uuid4().int % 7
+        r = api.post(
+            "/api/v1/school-years",
+            {"name": f"{start}-{start + 1}", "start_date": f"{start}-09-05", "end_date": f"{start + 1}-05-31"},
+        )
+        if r.status_code != 409:
+            break
+    assert r.status_code == 201, r.text
+    year = r.json()
     classes = {}
     for name in ("1A", "1B"):
         made = api.create(

@@ -13,7 +13,7 @@ STUDENTS = Upstream.from_descriptor(
     "students", "STUDENTS_GRPC_ADDR", students_pb2.DESCRIPTOR, "StudentsService", students_pb2_grpc.StudentsServiceStub
 )
 STUDENT_LISTS = Upstream.from_descriptor(
-    "student_lists",
+    "students.lists",
     "STUDENTS_GRPC_ADDR",
     lists_pb2.DESCRIPTOR,
     "StudentListsService",

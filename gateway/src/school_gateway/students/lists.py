@@ -13,6 +13,7 @@ import flask
 import grpc
 from flask import request, url_for
 from flask.typing import ResponseReturnValue
+from flask_smorest.fields import Upload
 
 from school.students.v1 import lists_pb2, students_pb2
 from school_gateway.api import ApiBlueprint
@@ -43,7 +44,7 @@ blp = ApiBlueprint(
 
 
 def lists() -> Any:
-    return stub("student_lists")
+    return stub("students.lists")
 
 
 def me() -> Principal:
@@ -72,8 +73,9 @@ class ImportFormSchema(Schema):
 
 
 class ImportUploadSchema(ImportFormSchema):
-    # The workbook itself travels as the multipart file "workbook" (read with read_workbook).
-    pass
+    # Documents the file part of the multipart body; the view reads it with read_workbook, which
+    # checks size and format before anything reaches the service.
+    workbook = Upload(metadata={"label": N_("Excel file"), "description": ".xlsx, at most 5 MB."})
 
 
 class ClassCountSchema(Schema):
@@ -150,7 +152,7 @@ def api_template() -> flask.Response:
 @permission(IMPORT)
 @max_body(UPLOAD_BODY_BYTES)
 @blp.arguments(ImportArgs, location="query")
-@blp.arguments(ImportUploadSchema, location="form")
+@blp.arguments(ImportUploadSchema, location="form", content_type="multipart/form-data")
 @blp.response(200, StudentImportResultSchema)
 def api_import(args: dict[str, Any], form: dict[str, Any]) -> dict[str, Any]:
     """Import a class or school list (multipart file "workbook"): every row or none; errors name row and column."""
