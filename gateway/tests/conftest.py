@@ -49,7 +49,7 @@ from school.identity.v1 import (
     staff_pb2,
     staff_pb2_grpc,
 )
-from school.students.v1 import students_pb2, students_pb2_grpc
+from school.students.v1 import lists_pb2_grpc, students_pb2, students_pb2_grpc
 from school_gateway.app import create_app
 from school_gateway.i18n import compile_catalogues
 from schoolkit.context import Caller, caller_var
@@ -1552,7 +1552,14 @@ def fake_upstreams(keys: tuple[Path, Path]) -> Iterator[Upstreams]:
                     students_pb2_grpc.add_StudentsServiceServicer_to_server,
                     students,
                     "school.students.v1.StudentsService",
-                )
+                ),
+                # Excel lists are tested against the real service (tests/e2e/test_student_lists.py);
+                # here the service only has to exist, so /readyz sees it.
+                registrar(
+                    lists_pb2_grpc.add_StudentListsServiceServicer_to_server,
+                    lists_pb2_grpc.StudentListsServiceServicer(),
+                    "school.students.v1.StudentListsService",
+                ),
             ],
             verifier=TokenVerifier(public, audience="students"),
         ),

@@ -25,6 +25,16 @@ def event_messages() -> dict[str, str]:
         assert package, path
         for name in re.findall(r"^message (\w+) \{", text, flags=re.MULTILINE):
             found[f"{package.group(1)}.{name}"] = package.group(1)  # topic name = proto package
+    # An area's own proto (e.g. students/v1/records.proto) may declare events too: a message
+    # whose comment starts with its own name and a colon, as in events.proto ("GuardianLinked: ...").
+    for path in sorted(PROTOS.glob("*/v1/*.proto")):
+        if path.name == "events.proto":
+            continue
+        text = path.read_text(encoding="utf-8")
+        package = re.search(r"^package ([\w.]+);", text, flags=re.MULTILINE)
+        assert package, path
+        for name in re.findall(r"^// (\w+): .*\n(?://.*\n)*message \1 \{", text, flags=re.MULTILINE):
+            found[f"{package.group(1)}.{name}"] = package.group(1)
     return found
 
 

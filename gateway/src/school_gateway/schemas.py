@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import marshmallow as ma
+from flask_smorest.fields import Upload
 from marshmallow import validate
 from marshmallow.types import ErrorMessages
 
@@ -211,3 +212,23 @@ def iso_date(value: str) -> dt.date | None:
         return dt.date.fromisoformat(value) if value else None
     except ValueError:
         return None
+
+
+# --- Excel uploads (every plugin that imports a workbook) ------------------------------------------------
+
+
+class ImportArgs(Schema):
+    class Meta:
+        unknown = ma.EXCLUDE
+
+    dry_run = Boolean(load_default=False, metadata={"description": "Only check the rows; write nothing."})
+
+
+class ImportFileSchema(Schema):
+    workbook = Upload(required=True, metadata={"label": N_("Excel file"), "description": ".xlsx, at most 5 MB."})
+
+
+class RowErrorSchema(Schema):
+    row = Integer(required=True, metadata={"description": "Sheet row as Excel shows it (header is row 1)."})
+    column = String(required=True)
+    message = String(required=True)

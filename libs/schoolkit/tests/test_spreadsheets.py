@@ -79,6 +79,7 @@ def test_a_workbook_written_is_read_back_with_text_columns_kept() -> None:
     assert sheets.read(data, "HS") == [["Mã", "Họ và tên"], ["0012", "Nguyễn Văn An"]]
     with pytest.raises(ValueError, match="no sheet"):
         sheets.read(data, "Other")
+    assert sheets.read(data, "Other", or_first=True)[1] == ["0012", "Nguyễn Văn An"]
 
 
 def test_not_a_workbook_and_zip_bombs_are_refused() -> None:
@@ -90,3 +91,22 @@ def test_not_a_workbook_and_zip_bombs_are_refused() -> None:
         archive.writestr("big.xml", b"0" * (101 * 1024 * 1024))
     with pytest.raises(ValueError, match="too large"):
         sheets.read(bomb.getvalue(), "HS")
+
+
+def test_a_book_of_several_sheets_keeps_their_order_and_formats_blank_template_rows_as_text() -> None:
+    from openpyxl import load_workbook  # type: ignore[import-untyped]
+
+    from schoolkit.spreadsheets import Sheet
+
+    sheets = OpenpyxlSpreadsheets()
+    data = sheets.write_book(
+        [
+            Sheet("HocSinh", ["Mã", "Họ và tên"], text_columns=frozenset({0}), blank_text_rows=5),
+            Sheet("HuongDan", ["Cột", "Cách ghi"], [["Mã", "Để trống"]]),
+        ]
+    )
+    book = load_workbook(io.BytesIO(data))
+    assert book.sheetnames == ["HocSinh", "HuongDan"]
+    assert book["HocSinh"].cell(row=6, column=1).number_format == "@"
+    assert book["HocSinh"].cell(row=6, column=2).number_format != "@"
+    assert sheets.read(data, "HuongDan") == [["Cột", "Cách ghi"], ["Mã", "Để trống"]]

@@ -70,7 +70,7 @@ def engine(migrated_url: str) -> Iterator[Engine]:
 def server(container: Container, keypair: tuple[Path, Path]) -> Iterator[GrpcServer]:
     verifier = TokenVerifier(load_public_key(keypair[1]), audience="students")
     gs = start_server(
-        register=[container.servicer.register],
+        register=container.registrations,
         verifier=verifier,
         bind=f"127.0.0.1:{free_port()}",
         readiness=container.ready,

@@ -12,6 +12,7 @@ from school_gateway.authz import permission
 from school_gateway.errors import GatewayError, translate
 from school_gateway.identity import convert
 from school_gateway.identity.schemas import DepartmentSchema, StaffRecordSchema
+from school_gateway.schemas import ImportArgs, ImportFileSchema
 from school_gateway.staff.common import export_refusal, may_see_sensitive, me, refuse_sensitive_input
 from school_gateway.staff.schemas import (
     CreateDepartmentSchema,
@@ -19,8 +20,6 @@ from school_gateway.staff.schemas import (
     CreateStaffSchema,
     DepartmentListSchema,
     ExportSchema,
-    ImportArgs,
-    ImportFileSchema,
     ImportResultSchema,
     StaffListArgs,
     StaffPageSchema,

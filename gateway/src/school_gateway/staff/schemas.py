@@ -10,7 +10,6 @@ import datetime as dt
 from typing import Any
 
 import marshmallow as ma
-from flask_smorest.fields import Upload
 from marshmallow import validate, validates_schema
 
 from school_gateway.errors import N_
@@ -24,6 +23,7 @@ from school_gateway.schemas import (
     Nested,
     PageArgs,
     PageSchema,
+    RowErrorSchema,
     Schema,
     String,
     Text,
@@ -164,23 +164,6 @@ class CreatedStaffSchema(Schema):
     one_time_code = String(
         required=True, metadata={"description": "The new account's one-time sign-in code (shown once); empty if none."}
     )
-
-
-class ImportArgs(Schema):
-    class Meta:
-        unknown = ma.EXCLUDE
-
-    dry_run = Boolean(load_default=False, metadata={"description": "Only check the rows; write nothing."})
-
-
-class ImportFileSchema(Schema):
-    workbook = Upload(required=True, metadata={"label": N_("Excel file"), "description": ".xlsx, at most 5 MB."})
-
-
-class RowErrorSchema(Schema):
-    row = Integer(required=True, metadata={"description": "Sheet row as Excel shows it (header is row 1)."})
-    column = String(required=True)
-    message = String(required=True)
 
 
 class ImportResultSchema(Schema):

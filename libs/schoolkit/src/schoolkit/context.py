@@ -57,6 +57,14 @@ class Caller:
         visible = self.visible_class_ids()
         return visible is None or class_id in visible
 
+    def child_student_ids(self) -> frozenset[str]:
+        """Students the caller is a guardian of (scopes "child:<student id>" of a parent account)."""
+        return frozenset(s.partition(":")[2] for s in self.scopes if s.startswith("child:") and len(s) > 6)
+
+    def reaches_student(self, student_id: str) -> bool:
+        """Whether the caller reaches this student as their guardian (a parent's own child)."""
+        return bool(student_id) and f"child:{student_id}" in self.scopes
+
 
 caller_var: contextvars.ContextVar[Caller | None] = contextvars.ContextVar("caller", default=None)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import zipfile
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -24,7 +25,9 @@ MAX_UNPACKED_BYTES = 100 * 1024 * 1024
 
 
 class OpenpyxlSpreadsheets:
-    def read(self, data: bytes, sheet: str) -> list[list[Any]]:
+    def read(self, data: bytes, sheet: str, *, or_first: bool = False) -> list[list[Any]]:
+        """The rows of ``sheet`` as cell values; with ``or_first``, the first sheet when it is missing
+        (an export of another system names its sheet its own way). ValueError on a bad workbook."""
         try:
             with zipfile.ZipFile(io.BytesIO(data)) as archive:
                 if sum(i.file_size for i in archive.infolist()) > MAX_UNPACKED_BYTES:
@@ -33,36 +36,60 @@ class OpenpyxlSpreadsheets:
         except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError) as exc:
             raise ValueError("not an .xlsx workbook") from exc
         try:
-            if sheet not in book.sheetnames:
+            if sheet not in book.sheetnames and not (or_first and book.sheetnames):
                 raise ValueError(f"no sheet {sheet}")
-            return [list(row) for row in book[sheet].iter_rows(values_only=True)]
+            chosen = book[sheet] if sheet in book.sheetnames else book.worksheets[0]
+            return [list(row) for row in chosen.iter_rows(values_only=True)]
         finally:
             book.close()
 
     def write(
         self, sheet: str, headers: Sequence[str], rows: Sequence[Sequence[Any]], text_columns: Mapping[int, bool]
     ) -> bytes:
+        """One sheet: a bold header row, then the rows; ``text_columns`` (by index) keep leading zeros."""
+        return self.write_book([Sheet(sheet, headers, rows, frozenset(i for i, t in text_columns.items() if t))])
+
+    def write_book(self, sheets: Sequence[Sheet]) -> bytes:
+        """Several sheets in one workbook, in order (the first is the one Excel opens on)."""
         book = Workbook()
-        ws = book.active
-        assert ws is not None  # a new workbook always has one sheet
-        ws.title = sheet
-        ws.append(list(headers))
-        for cell in ws[1]:
-            cell.font = Font(bold=True)
-        for row in rows:
-            ws.append(list(row))
-        for index, is_text in text_columns.items():
-            if is_text:
-                # "@" keeps leading zeros of codes, citizen ids and phone numbers when re-edited.
-                for (cell,) in ws.iter_rows(min_row=2, min_col=index + 1, max_col=index + 1):
-                    cell.number_format = "@"
-        for index, header in enumerate(headers, start=1):
-            width = max([len(str(header))] + [len(str(r[index - 1])) for r in rows if index - 1 < len(r)])
-            ws.column_dimensions[ws.cell(row=1, column=index).column_letter].width = min(max(width + 2, 10), 60)
-        ws.freeze_panes = "A2"
+        first = book.active
+        assert first is not None  # a new workbook always has one sheet
+        book.remove(first)
+        for spec in sheets:
+            _fill(book.create_sheet(spec.name), spec)
         out = io.BytesIO()
         book.save(out)
         return out.getvalue()
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """One sheet to write: headers in bold, rows, and the columns (0-based) that hold text codes."""
+
+    name: str
+    headers: Sequence[str]
+    rows: Sequence[Sequence[Any]] = ()
+    text_columns: frozenset[int] = frozenset()
+    # Rows below the header formatted as text even when empty, so a template filled in by hand
+    # keeps the leading zeros of codes, citizen ids and phone numbers.
+    blank_text_rows: int = 0
+
+
+def _fill(ws: Any, spec: Sheet) -> None:
+    ws.append(list(spec.headers))
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    for row in spec.rows:
+        ws.append(list(row))
+    last_row = max(len(spec.rows), spec.blank_text_rows) + 1
+    for index in sorted(spec.text_columns):
+        # "@" keeps leading zeros of codes, citizen ids and phone numbers when re-edited.
+        for row_number in range(2, last_row + 1):
+            ws.cell(row=row_number, column=index + 1).number_format = "@"
+    for index, header in enumerate(spec.headers, start=1):
+        width = max([len(str(header))] + [len(str(r[index - 1])) for r in spec.rows if index - 1 < len(r)])
+        ws.column_dimensions[ws.cell(row=1, column=index).column_letter].width = min(max(width + 2, 10), 60)
+    ws.freeze_panes = "A2"
 
 
 def text_cell(value: Any) -> str:

@@ -1,27 +1,42 @@
-"""Composition root: builds the engine, unit of work, use cases and servicer from settings."""
+"""Composition root: builds the engine, unit of work, use cases and servicers from settings."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Protocol
 
+import grpc
 from sqlalchemy import Engine
 
 from school_students.adapters.unit_of_work import unit_of_work_factory
+from school_students.api.lists_servicer import StudentListsServicer
+from school_students.api.records_servicer import StudentRecordsServicer
 from school_students.api.servicer import StudentsServicer
 from school_students.app.ports import Clock
+from school_students.app.records import StudentRecordsUseCases
 from school_students.app.structure import StructureUseCases
+from school_students.app.student_lists import StudentListsUseCases
 from school_students.app.use_cases import StudentsUseCases
 from school_students.config import Settings
+from school_students.domain.reference import load_reference
 from school_students.domain.structure import ClassLimits, SemesterDefaults
 from schoolkit.db import make_engine, make_session_factory, migrations_current, ping
+from schoolkit.spreadsheets import OpenpyxlSpreadsheets
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+class Servicer(Protocol):
+    def register(self, server: grpc.Server) -> str:
+        """Add the servicer to ``server``; return its full service name (for health)."""
+        ...
 
 
 @dataclass
@@ -32,6 +47,13 @@ class Container:
     engine: Engine
     use_cases: StudentsUseCases
     servicer: StudentsServicer
+    # Every other gRPC service of the process (records, lists, ...), each added with one line in build().
+    more_servicers: list[Servicer] = field(default_factory=list)
+
+    @property
+    def registrations(self) -> list[Callable[[grpc.Server], str]]:
+        """What start_server registers: StudentsService first, then the others."""
+        return [self.servicer.register, *(s.register for s in self.more_servicers)]
 
     def ready(self) -> bool:
         """Health: serve only when the database answers and its schema is the newest."""
@@ -42,6 +64,7 @@ def build(settings: Settings, *, clock: Clock = utc_now) -> Container:
     engine = make_engine(settings.database_url)
     uow = unit_of_work_factory(make_session_factory(engine))
     semester_defaults, class_limits = structure_settings(settings)
+    reference = load_reference()
     use_cases = StudentsUseCases(
         uow,
         clock,
@@ -50,9 +73,16 @@ def build(settings: Settings, *, clock: Clock = utc_now) -> Container:
         class_limits=class_limits,
     )
     structure = StructureUseCases(uow, semester_defaults, class_limits)
-    return Container(
+    container = Container(
         settings=settings, engine=engine, use_cases=use_cases, servicer=StudentsServicer(use_cases, structure)
     )
+    container.more_servicers.append(
+        StudentRecordsServicer(StudentRecordsUseCases(uow, clock, reference, settings.required_fields))
+    )
+    container.more_servicers.append(
+        StudentListsServicer(StudentListsUseCases(uow, clock, reference, OpenpyxlSpreadsheets()))
+    )
+    return container
 
 
 def structure_settings(settings: Settings) -> tuple[SemesterDefaults, ClassLimits]:

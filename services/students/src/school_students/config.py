@@ -7,10 +7,21 @@ from dataclasses import dataclass
 
 from marshmallow import ValidationError, validates_schema
 
+from school_students.domain.completeness import DEFAULT_REQUIRED, unknown_required
 from schoolkit.config import EnvSchema, fields, load_config, validate
 
 SERVICE = "students"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+
+def required_field_names(value: str) -> tuple[str, ...]:
+    return tuple(name.strip() for name in value.split(",") if name.strip())
+
+
+def _requirable(value: str) -> None:
+    unknown = unknown_required(required_field_names(value))
+    if unknown:
+        raise validate.ValidationError(f"unknown record fields: {', '.join(unknown)}")
 
 
 class StudentsEnv(EnvSchema):
@@ -43,6 +54,10 @@ class StudentsEnv(EnvSchema):
         if isinstance(default, int) and isinstance(limit, int) and default > limit:
             raise ValidationError("Must not exceed CLASS_MAX_SIZE_LIMIT.", "CLASS_MAX_SIZE_DEFAULT")
 
+    # Start-of-year completeness (R-REC1): the record fields every student must have, by name
+    # (see domain/completeness.py REQUIRABLE_FIELDS), comma-separated.
+    REQUIRED_RECORD_FIELDS = fields.String(load_default=",".join(DEFAULT_REQUIRED), validate=_requirable)
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -59,6 +74,11 @@ class Settings:
     semester1_end: str
     semester1_teaching_weeks: int
     semester2_teaching_weeks: int
+    required_record_fields: str
+
+    @property
+    def required_fields(self) -> tuple[str, ...]:
+        return required_field_names(self.required_record_fields)
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:

@@ -15,6 +15,7 @@ from school_students.adapters.repositories import (
     SqlAlchemySchoolYearRepository,
     SqlAlchemyStudentRepository,
 )
+from school_students.adapters.repositories_records import SqlAlchemyGuardianRepository, SqlAlchemyRecordRepository
 from school_students.adapters.tables import outbox
 from school_students.app.ports import DuplicateKeyError
 from school_students.domain.events import DomainEvent
@@ -38,6 +39,8 @@ class SqlAlchemyUnitOfWork:
         self.classes = SqlAlchemyClassRepository(self.session)
         self.students = SqlAlchemyStudentRepository(self.session)
         self.idempotency = SqlAlchemyIdempotencyRepository(self.session)
+        self.records = SqlAlchemyRecordRepository(self.session)
+        self.guardians = SqlAlchemyGuardianRepository(self.session)
         return self
 
     def __exit__(

@@ -8,5 +8,22 @@ CLASS_READ = "students:class:read"
 CLASS_WRITE = "students:class:write"
 STUDENT_READ = "students:student:read"
 STUDENT_WRITE = "students:student:write"
+STUDENT_READ_SENSITIVE = "students:student:read_sensitive"
+STUDENT_IMPORT = "students:student:import"
+STUDENT_EXPORT = "students:student:export"
 
-ALL = (SCHOOL_YEAR_READ, SCHOOL_YEAR_WRITE, CLASS_READ, CLASS_WRITE, STUDENT_READ, STUDENT_WRITE)
+ALL = (
+    SCHOOL_YEAR_READ,
+    SCHOOL_YEAR_WRITE,
+    CLASS_READ,
+    CLASS_WRITE,
+    STUDENT_READ,
+    STUDENT_WRITE,
+    STUDENT_READ_SENSITIVE,
+    STUDENT_IMPORT,
+    STUDENT_EXPORT,
+)
+
+# The student record (issue 4, records).
+GUARDIAN_LINK = "students:guardian:link"
+RECORDS = (STUDENT_READ_SENSITIVE, GUARDIAN_LINK)

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from types import TracebackType
 from typing import Protocol
 
+from school_students.app.records_ports import GuardianRepository, RecordRepository
 from school_students.domain.events import DomainEvent
 from school_students.domain.school_class import ClassSpec, SchoolClass
 from school_students.domain.school_year import SchoolYear, SchoolYearSpec
@@ -129,6 +130,12 @@ class UnitOfWork(Protocol):
 
     @property
     def idempotency(self) -> IdempotencyRepository: ...
+
+    @property
+    def records(self) -> RecordRepository: ...
+
+    @property
+    def guardians(self) -> GuardianRepository: ...
 
     def __enter__(self) -> UnitOfWork: ...
 

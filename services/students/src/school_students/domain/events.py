@@ -44,6 +44,35 @@ class ClassUpdated:
     school_year_name: str
 
 
-DomainEvent = (
-    SchoolYearCreated | ClassCreated | StudentEnrolled | StudentDetailsChanged | SchoolYearUpdated | ClassUpdated
-)
+# -- the student record (issue 4, records) ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StudentRecordChanged:
+    """The record changed; ``fields`` names what changed (never the values: they may be sensitive)."""
+
+    student: Student
+    fields: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class GuardianLinked:
+    """A guardian of the student now signs in with the parent account ``parent_account_id``."""
+
+    student: Student
+    parent_account_id: str
+
+
+@dataclass(frozen=True)
+class GuardianUnlinked:
+    """The parent account no longer reaches the student (link removed or guardian removed)."""
+
+    student: Student
+    parent_account_id: str
+
+
+RecordEvent = StudentRecordChanged | GuardianLinked | GuardianUnlinked
+
+StructureEvent = SchoolYearUpdated | ClassUpdated
+
+DomainEvent = SchoolYearCreated | ClassCreated | StudentEnrolled | StudentDetailsChanged | StructureEvent | RecordEvent

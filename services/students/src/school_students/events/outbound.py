@@ -10,6 +10,7 @@ from school_students.domain.school_class import SchoolClass
 from school_students.domain.school_year import SchoolYear
 from school_students.domain.structure import Semester
 from school_students.domain.student import Gender, Student
+from school_students.events.records_outbound import record_event_message
 
 TOPIC = "school.students.v1"
 SERVICE = "students"
@@ -65,6 +66,8 @@ def student_message(student: Student) -> students_pb2.Student:
 
 def to_message(school_id: str, event: events.DomainEvent) -> tuple[str, Message]:
     """(Kafka key, proto message): the key is the aggregate id so one aggregate's events keep order."""
+    if isinstance(event, events.StudentRecordChanged | events.GuardianLinked | events.GuardianUnlinked):
+        return record_event_message(school_id, event, student_message(event.student))
     if isinstance(event, events.SchoolYearCreated):
         return event.year.id, events_pb2.SchoolYearCreated(school_year=year_message(event.year), school_id=school_id)
     if isinstance(event, events.ClassCreated):
