@@ -25,6 +25,13 @@ def event_messages() -> dict[str, str]:
         assert package, path
         for name in re.findall(r"^message (\w+) \{", text, flags=re.MULTILINE):
             found[f"{package.group(1)}.{name}"] = package.group(1)  # topic name = proto package
+    # Issue 4 areas keep their events in their own proto file, each marked "// Name (event): …".
+    for path in sorted(PROTOS.glob("*/v1/*.proto")):
+        text = path.read_text(encoding="utf-8")
+        package = re.search(r"^package ([\w.]+);", text, flags=re.MULTILINE)
+        for name in re.findall(r"^// (\w+) \(event\):", text, flags=re.MULTILINE):
+            assert package, path
+            found[f"{package.group(1)}.{name}"] = package.group(1)
     return found
 
 

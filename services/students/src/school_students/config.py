@@ -24,6 +24,18 @@ class StudentsEnv(EnvSchema):
     LOG_LEVEL = fields.String(load_default="INFO", validate=validate.OneOf(LOG_LEVELS))
     METRICS_PORT = fields.Integer(load_default=0, validate=validate.Range(min=0, max=65535))
     CLASS_MAX_SIZE_DEFAULT = fields.Integer(load_default=35, validate=validate.Range(min=1, max=60))
+    # Attendance (issue 4): ISO weekdays without school (1 = Monday … 7 = Sunday; "none"), holidays
+    # as ISO dates separated by commas, and the repeated-absence alert thresholds.
+    ATTENDANCE_NON_SCHOOL_WEEKDAYS = fields.String(
+        load_default="6,7", validate=validate.Regexp(r"^(none|\s*|[1-7](,[1-7])*)$", error="e.g. 6,7 or none")
+    )
+    ATTENDANCE_HOLIDAYS = fields.String(
+        load_default="",
+        validate=validate.Regexp(r"^(\d{4}-\d{2}-\d{2}(,\s*\d{4}-\d{2}-\d{2})*)?$", error="ISO dates, comma-separated"),
+    )
+    ATTENDANCE_ALERT_CONSECUTIVE_DAYS = fields.Integer(load_default=3, validate=validate.Range(min=1, max=30))
+    ATTENDANCE_ALERT_WINDOW_ABSENCES = fields.Integer(load_default=5, validate=validate.Range(min=1, max=60))
+    ATTENDANCE_ALERT_WINDOW_DAYS = fields.Integer(load_default=30, validate=validate.Range(min=7, max=120))
 
 
 @dataclass(frozen=True)
@@ -37,6 +49,11 @@ class Settings:
     log_level: str
     metrics_port: int
     class_max_size_default: int
+    attendance_non_school_weekdays: str = "6,7"
+    attendance_holidays: str = ""
+    attendance_alert_consecutive_days: int = 3
+    attendance_alert_window_absences: int = 5
+    attendance_alert_window_days: int = 30
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:

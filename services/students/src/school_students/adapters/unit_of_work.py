@@ -9,6 +9,7 @@ from types import TracebackType
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from school_students.adapters.attendance_repository import SqlAlchemyAttendanceRepository
 from school_students.adapters.repositories import (
     SqlAlchemyClassRepository,
     SqlAlchemyIdempotencyRepository,
@@ -38,6 +39,7 @@ class SqlAlchemyUnitOfWork:
         self.classes = SqlAlchemyClassRepository(self.session)
         self.students = SqlAlchemyStudentRepository(self.session)
         self.idempotency = SqlAlchemyIdempotencyRepository(self.session)
+        self.attendance = SqlAlchemyAttendanceRepository(self.session)
         return self
 
     def __exit__(

@@ -10,3 +10,8 @@ STUDENT_READ = "students:student:read"
 STUDENT_WRITE = "students:student:write"
 
 ALL = (SCHOOL_YEAR_READ, SCHOOL_YEAR_WRITE, CLASS_READ, CLASS_WRITE, STUDENT_READ, STUDENT_WRITE)
+
+# Issue 4, attendance (điểm danh).
+ATTENDANCE_READ = "students:attendance:read"
+ATTENDANCE_WRITE = "students:attendance:write"
+ATTENDANCE = (ATTENDANCE_READ, ATTENDANCE_WRITE)

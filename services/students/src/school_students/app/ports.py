@@ -8,6 +8,7 @@ from datetime import date, datetime
 from types import TracebackType
 from typing import Protocol
 
+from school_students.app.attendance_ports import AttendanceRepository
 from school_students.domain.events import DomainEvent
 from school_students.domain.school_class import ClassSpec, SchoolClass
 from school_students.domain.school_year import SchoolYear, SchoolYearSpec
@@ -114,6 +115,9 @@ class UnitOfWork(Protocol):
 
     @property
     def idempotency(self) -> IdempotencyRepository: ...
+
+    @property
+    def attendance(self) -> AttendanceRepository: ...
 
     def __enter__(self) -> UnitOfWork: ...
 

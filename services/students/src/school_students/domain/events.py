@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from school_students.domain.attendance import AbsenceAlertRaised, ClassAttendanceRecorded
 from school_students.domain.school_class import SchoolClass
 from school_students.domain.school_year import SchoolYear
 from school_students.domain.student import Student
@@ -32,4 +33,12 @@ class StudentDetailsChanged:
     student: Student
 
 
-DomainEvent = SchoolYearCreated | ClassCreated | StudentEnrolled | StudentDetailsChanged
+DomainEvent = (
+    SchoolYearCreated
+    | ClassCreated
+    | StudentEnrolled
+    | StudentDetailsChanged
+    # Issue 4, attendance: the events live with their rules in domain/attendance.py.
+    | ClassAttendanceRecorded
+    | AbsenceAlertRaised
+)
