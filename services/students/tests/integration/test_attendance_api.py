@@ -329,3 +329,28 @@ def test_monthly_sheet_alerts_and_history(
     clock.now = datetime(2026, 11, 30, 3, 0, tzinfo=UTC)
     save(gvcn, world["1A"], "2026-11-30", 0, {})
     assert gvcn.ListAbsenceAlerts(pb.ListAbsenceAlertsRequest(class_id=world["1A"])).alerts == []
+
+
+def test_monthly_sheet_exports_to_excel(as_user: Callable[..., Client], world: dict[str, Any]) -> None:
+    import io
+
+    from openpyxl import load_workbook
+
+    gvcn = as_user(scopes=frozenset({f"class:{world['1A']}"}))
+    save(gvcn, world["1A"], FRI, 0, {world["pupils"]["Bình"]: P, world["pupils"]["Châu"]: K})
+    answer = gvcn.ExportMonthlyAttendance(pb.ExportMonthlyAttendanceRequest(class_id=world["1A"], month="2026-11"))
+    assert answer.filename == "chuyen-can-1A-2026-11.xlsx"
+    ws = load_workbook(io.BytesIO(answer.workbook)).active
+    rows = [list(row) for row in ws.iter_rows(values_only=True)]
+    header = rows[2]
+    friday = header.index("27/11")
+    by_name = {r[2]: r for r in rows[3:-1]}
+    assert by_name["Trần Thị Bình"][friday] == "P"
+    assert by_name["Lê Minh Châu"][friday] == "K"
+    assert by_name["Lê Minh Châu"][-2] == 1  # K total
+    assert rows[-1][friday] == "1/3"
+    refused_code = refused(
+        as_user(scopes=frozenset({f"class:{world['1B']}"})).ExportMonthlyAttendance,
+        pb.ExportMonthlyAttendanceRequest(class_id=world["1A"], month="2026-11"),
+    )[0]
+    assert refused_code == grpc.StatusCode.PERMISSION_DENIED

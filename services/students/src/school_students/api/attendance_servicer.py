@@ -8,6 +8,7 @@ import grpc
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from school.students.v1 import attendance_pb2, attendance_pb2_grpc
+from school_students.adapters.attendance_workbook import monthly_workbook
 from school_students.api import permissions as perm
 from school_students.api.errors import domain_errors
 from school_students.api.servicer import authorise, ensure_class_in_scope
@@ -193,4 +194,16 @@ class AttendanceServicer(attendance_pb2_grpc.AttendanceServiceServicer):
             excused=history.totals.excused,
             unexcused=history.totals.unexcused,
             late=history.totals.late,
+        )
+
+    def ExportMonthlyAttendance(
+        self, request: attendance_pb2.ExportMonthlyAttendanceRequest, context: grpc.ServicerContext
+    ) -> attendance_pb2.ExportMonthlyAttendanceResponse:
+        school_id = authorise(perm.ATTENDANCE_READ)
+        ensure_class_in_scope(request.class_id)
+        with domain_errors():
+            sheet = self._uc.month(school_id, request.class_id, request.month)
+        name = "".join(c if c.isalnum() else "-" for c in sheet.school_class.name)
+        return attendance_pb2.ExportMonthlyAttendanceResponse(
+            workbook=monthly_workbook(sheet), filename=f"chuyen-can-{name}-{sheet.month}.xlsx"
         )
