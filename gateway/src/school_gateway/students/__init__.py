@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
-from school.students.v1 import students_pb2, students_pb2_grpc
+from school.students.v1 import attendance_pb2, attendance_pb2_grpc, students_pb2, students_pb2_grpc
 from school_gateway.errors import N_
 from school_gateway.plugins import DashboardCard, MenuEntry, Plugin, Upstream
 from school_gateway.sessions import loaded_principal
-from school_gateway.students import api, views
+from school_gateway.students import api, attendance_api, attendance_views, views
 from school_gateway.upstream import stub
 
 STUDENTS = Upstream.from_descriptor(
     "students", "STUDENTS_GRPC_ADDR", students_pb2.DESCRIPTOR, "StudentsService", students_pb2_grpc.StudentsServiceStub
+)
+# Issue 4, attendance: AttendanceService runs in the students server (same address and audience).
+ATTENDANCE = Upstream.from_descriptor(
+    attendance_api.UPSTREAM,
+    "STUDENTS_GRPC_ADDR",
+    attendance_pb2.DESCRIPTOR,
+    "AttendanceService",
+    attendance_pb2_grpc.AttendanceServiceStub,
+    audience="students",
 )
 _COUNT_PAGE = 200
 
@@ -38,13 +47,14 @@ def dashboard() -> list[DashboardCard]:
 
 plugin = Plugin(
     name="students",
-    blueprints=[views.bp],
-    api_blueprints=[api.blp],
+    blueprints=[views.bp, attendance_views.bp],
+    api_blueprints=[api.blp, attendance_api.blp],
     menu=[
         MenuEntry(N_("School years"), "students.school_years", "students:school_year:read", "nav-school-years"),
         MenuEntry(N_("Classes"), "students.classes", "students:class:read", "nav-classes"),
         MenuEntry(N_("Find students"), "students.search", "students:student:read", "nav-student-search"),
+        MenuEntry(N_("Attendance"), "attendance.index", "students:attendance:read", "nav-attendance"),
     ],
-    upstreams=[STUDENTS],
+    upstreams=[STUDENTS, ATTENDANCE],
     dashboard=dashboard,
 )

@@ -299,4 +299,4 @@ def _stale(recorded: RecordedDay | None) -> ConcurrencyError:
             f"{recorded.updated_at.astimezone(VIETNAM):%H:%M %d/%m/%Y} (phiên bản {recorded.version}); "
             "hãy tải lại rồi lưu lại"
         )
-    return ConcurrencyError("Điểm danh đã được người khác thay đổi", {"expected_version": detail})
+    return ConcurrencyError(detail, {"expected_version": detail})
