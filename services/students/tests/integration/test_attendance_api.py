@@ -354,3 +354,26 @@ def test_monthly_sheet_exports_to_excel(as_user: Callable[..., Client], world: d
         pb.ExportMonthlyAttendanceRequest(class_id=world["1A"], month="2026-11"),
     )[0]
     assert refused_code == grpc.StatusCode.PERMISSION_DENIED
+
+
+def test_two_devices_saving_at_once_one_wins(as_user: Callable[..., Client], world: dict[str, Any]) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    devices = [as_user(name=f"Thiết bị {i}") for i in range(3)]
+    pupils = list(world["pupils"].values())[:3]
+
+    def attempt(i: int) -> str:
+        try:
+            # Each device marks a different pupil absent, so no two saves are the same.
+            save(devices[i], world["1A"], FRI, 0, {pupils[i]: K})
+        except grpc.RpcError as err:
+            return str(err.code().name)
+        return "OK"
+
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        outcomes = sorted(pool.map(attempt, range(3)))
+    assert outcomes.count("OK") == 1, outcomes
+    assert set(outcomes) == {"OK", "ABORTED"}, outcomes
+    stored = devices[0].GetClassAttendance(pb.GetClassAttendanceRequest(class_id=world["1A"], date=FRI)).day
+    assert stored.version == 1
+    assert stored.counts.unexcused == 1
