@@ -160,6 +160,9 @@ def test_api_refuses_bad_input_naming_the_field(client: FlaskClient, school: dic
         assert words in fields[field]
     month = client.get(f"/api/v1/classes/{school['1A']}/attendance/monthly", query_string={"month": "11/2026"})
     assert month.status_code in (400, 422)
+    huge = client.post(url, json={"date": FRI, "expected_version": 2**40}, headers=h)
+    assert huge.status_code in (400, 422)
+    assert "expected_version" in huge.json["error"]["fields"]
 
 
 def test_vietnamese_messages_on_refusals(client: FlaskClient, school: dict[str, Any]) -> None:
@@ -228,6 +231,11 @@ def test_page_as_a_plain_form_for_the_gvcn(client: FlaskClient, school: dict[str
     assert weekend.status_code == 400
     assert "Thứ bảy" in weekend.text
     assert client.get(f"/classes/{school['1A']}/attendance", query_string={"date": "31/02/2026"}).status_code == 400
+    huge = client.post(f"/classes/{school['1A']}/attendance", data={**change, "expected_version": str(2**40)})
+    assert huge.status_code == 400
+    bad_mark = client.post(f"/classes/{school['1A']}/attendance", data={**change, f"mark-{b}": "sick"})
+    assert bad_mark.status_code == 400
+    assert "Trạng thái điểm danh không hợp lệ" in bad_mark.text
 
 
 def test_monthly_sheet_export_and_alerts(client: FlaskClient, school: dict[str, Any], clock: Clock) -> None:

@@ -101,7 +101,7 @@ class SaveDaySchema(Schema):
     date = Date(required=True, metadata={"label": N_("Attendance date")})
     expected_version = Integer(
         required=True,
-        validate=validate.Range(min=0, error=N_("Must be 0 or more.")),
+        validate=validate.Range(min=0, max=2**31 - 1, error=N_("Must be 0 or more.")),
         metadata={"label": N_("Sheet version"), "description": "The version read with GET (0 for a day not recorded)."},
     )
     marks = List(

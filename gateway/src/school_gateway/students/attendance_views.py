@@ -150,7 +150,7 @@ def save_day(class_id: str) -> ResponseReturnValue:
         version = int(raw.get("expected_version", ""))
     except ValueError:
         version = -1
-    if version < 0:
+    if not 0 <= version < 2**31:
         form.errors["expected_version"] = _("Reload the page before saving.")
     reason = raw.get("correction_reason", "")
     if len(reason) > REASON_MAX:
