@@ -49,7 +49,7 @@ from school.identity.v1 import (
     staff_pb2,
     staff_pb2_grpc,
 )
-from school.students.v1 import lists_pb2_grpc, students_pb2, students_pb2_grpc
+from school.students.v1 import attendance_pb2_grpc, lists_pb2_grpc, students_pb2, students_pb2_grpc
 from school_gateway.app import create_app
 from school_gateway.i18n import compile_catalogues
 from schoolkit.context import Caller, caller_var
@@ -1559,6 +1559,13 @@ def fake_upstreams(keys: tuple[Path, Path]) -> Iterator[Upstreams]:
                     lists_pb2_grpc.add_StudentListsServiceServicer_to_server,
                     lists_pb2_grpc.StudentListsServiceServicer(),
                     "school.students.v1.StudentListsService",
+                ),
+                # Issue 4, attendance: served by the same process; the fake answers UNIMPLEMENTED
+                # (tests/test_attendance.py runs the real service instead).
+                registrar(
+                    attendance_pb2_grpc.add_AttendanceServiceServicer_to_server,
+                    attendance_pb2_grpc.AttendanceServiceServicer(),
+                    "school.students.v1.AttendanceService",
                 ),
             ],
             verifier=TokenVerifier(public, audience="students"),

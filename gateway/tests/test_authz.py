@@ -128,6 +128,23 @@ EXPECTED_ROUTES = {
     ("/step-up", "POST"): AUTHENTICATED,
 }
 
+# Issue 4, attendance (điểm danh).
+EXPECTED_ROUTES.update(
+    {
+        ("/api/v1/attendance/alerts", "GET"): "students:attendance:read",
+        ("/api/v1/classes/<id:class_id>/attendance", "GET"): "students:attendance:read",
+        ("/api/v1/classes/<id:class_id>/attendance", "POST"): "students:attendance:write",
+        ("/api/v1/classes/<id:class_id>/attendance/alerts", "GET"): "students:attendance:read",
+        ("/api/v1/classes/<id:class_id>/attendance/monthly", "GET"): "students:attendance:read",
+        ("/api/v1/students/<id:student_id>/attendance", "GET"): "students:attendance:read",
+        ("/attendance", "GET"): "students:attendance:read",
+        ("/classes/<id:class_id>/attendance", "GET"): "students:attendance:read",
+        ("/classes/<id:class_id>/attendance", "POST"): "students:attendance:write",
+        ("/classes/<id:class_id>/attendance/month", "GET"): "students:attendance:read",
+        ("/classes/<id:class_id>/attendance/month/export", "GET"): "students:attendance:read",
+    }
+)
+
 
 def _table(app: flask.Flask) -> dict[tuple[str, str], str | None]:
     out: dict[tuple[str, str], str | None] = {}

@@ -26,6 +26,7 @@ def test_readyz_is_200_when_every_upstream_serves(client: FlaskClient) -> None:
             {"name": "identity.access", "status": "SERVING"},
             {"name": "students", "status": "SERVING"},
             {"name": "students.lists", "status": "SERVING"},
+            {"name": "students.attendance", "status": "SERVING"},
             {"name": "grades", "status": "SERVING"},
         ],
     }
@@ -42,6 +43,7 @@ def test_readyz_is_503_when_an_upstream_is_not_serving(client: FlaskClient, upst
         "identity.access": "SERVING",
         "students": "SERVING",
         "students.lists": "SERVING",
+        "students.attendance": "SERVING",
         "grades": "NOT_SERVING",
     }
 

@@ -25,15 +25,17 @@ def event_messages() -> dict[str, str]:
         assert package, path
         for name in re.findall(r"^message (\w+) \{", text, flags=re.MULTILINE):
             found[f"{package.group(1)}.{name}"] = package.group(1)  # topic name = proto package
-    # An area's own proto (e.g. students/v1/records.proto) may declare events too: a message
-    # whose comment starts with its own name and a colon, as in events.proto ("GuardianLinked: ...").
+    # An area's own proto (students/v1/records.proto, attendance.proto, ...) may declare events too:
+    # a message whose comment starts "Name (event):" or, as in events.proto, "Name: ...".
     for path in sorted(PROTOS.glob("*/v1/*.proto")):
         if path.name == "events.proto":
             continue
         text = path.read_text(encoding="utf-8")
         package = re.search(r"^package ([\w.]+);", text, flags=re.MULTILINE)
         assert package, path
-        for name in re.findall(r"^// (\w+): .*\n(?://.*\n)*message \1 \{", text, flags=re.MULTILINE):
+        named = re.findall(r"^// (\w+): .*\n(?://.*\n)*message \1 \{", text, flags=re.MULTILINE)
+        marked = re.findall(r"^// (\w+) \(event\):", text, flags=re.MULTILINE)
+        for name in {*named, *marked}:
             found[f"{package.group(1)}.{name}"] = package.group(1)
     return found
 

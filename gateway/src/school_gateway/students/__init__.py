@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from school.students.v1 import lists_pb2, lists_pb2_grpc, students_pb2, students_pb2_grpc
+from school.students.v1 import attendance_pb2, attendance_pb2_grpc, lists_pb2, lists_pb2_grpc, students_pb2, students_pb2_grpc
 from school_gateway.errors import N_
 from school_gateway.identity import IDENTITY_ACCESS
 from school_gateway.plugins import DashboardCard, MenuEntry, Plugin, Upstream
 from school_gateway.sessions import loaded_principal
-from school_gateway.students import api, lists, structure_api, structure_views, views
+from school_gateway.students import api, attendance_api, attendance_views, lists, structure_api, structure_views, views
 from school_gateway.upstream import stub
 
 STUDENTS = Upstream.from_descriptor(
@@ -19,6 +19,15 @@ STUDENT_LISTS = Upstream.from_descriptor(
     lists_pb2.DESCRIPTOR,
     "StudentListsService",
     lists_pb2_grpc.StudentListsServiceStub,
+    audience="students",
+)
+# Issue 4, attendance: AttendanceService runs in the students server (same address and audience).
+ATTENDANCE = Upstream.from_descriptor(
+    attendance_api.UPSTREAM,
+    "STUDENTS_GRPC_ADDR",
+    attendance_pb2.DESCRIPTOR,
+    "AttendanceService",
+    attendance_pb2_grpc.AttendanceServiceStub,
     audience="students",
 )
 _COUNT_PAGE = 200
@@ -47,16 +56,17 @@ def dashboard() -> list[DashboardCard]:
 
 plugin = Plugin(
     name="students",
-    blueprints=[views.bp, structure_views.bp, lists.bp],
-    api_blueprints=[api.blp, structure_api.blp, lists.blp],
+    blueprints=[views.bp, structure_views.bp, lists.bp, attendance_views.bp],
+    api_blueprints=[api.blp, structure_api.blp, lists.blp, attendance_api.blp],
     menu=[
         MenuEntry(N_("School years"), "students.school_years", "students:school_year:read", "nav-school-years"),
         MenuEntry(N_("Classes"), "students.classes", "students:class:read", "nav-classes"),
         MenuEntry(N_("Find students"), "students.search", "students:student:read", "nav-student-search"),
         MenuEntry(N_("Import students"), "student_lists.import_page", "students:student:import", "nav-student-import"),
         MenuEntry(N_("Export students"), "student_lists.export_page", "students:student:export", "nav-student-export"),
+        MenuEntry(N_("Attendance"), "attendance.index", "students:attendance:read", "nav-attendance"),
     ],
     # identity.access: the homeroom teacher (GVCN) of each class comes from identity's assignments.
-    upstreams=[STUDENTS, STUDENT_LISTS, IDENTITY_ACCESS],
+    upstreams=[STUDENTS, STUDENT_LISTS, ATTENDANCE, IDENTITY_ACCESS],
     dashboard=dashboard,
 )

@@ -12,10 +12,12 @@ import grpc
 from sqlalchemy import Engine
 
 from school_students.adapters.unit_of_work import unit_of_work_factory
+from school_students.api.attendance_servicer import AttendanceServicer
 from school_students.api.lists_servicer import StudentListsServicer
 from school_students.api.records_servicer import StudentRecordsServicer
 from school_students.api.servicer import StudentsServicer
-from school_students.app.ports import Clock
+from school_students.app.attendance import AttendanceUseCases
+from school_students.app.ports import Clock, UnitOfWorkFactory
 from school_students.app.records import StudentRecordsUseCases
 from school_students.app.structure import StructureUseCases
 from school_students.app.student_lists import StudentListsUseCases
@@ -23,6 +25,7 @@ from school_students.app.use_cases import StudentsUseCases
 from school_students.config import Settings
 from school_students.domain.reference import load_reference
 from school_students.domain.structure import ClassLimits, SemesterDefaults
+from school_students.domain.attendance import AlertThresholds, SchoolCalendar, parse_holidays, parse_weekdays
 from schoolkit.db import make_engine, make_session_factory, migrations_current, ping
 from schoolkit.spreadsheets import OpenpyxlSpreadsheets
 

@@ -58,6 +58,19 @@ class StudentsEnv(EnvSchema):
     # (see domain/completeness.py REQUIRABLE_FIELDS), comma-separated.
     REQUIRED_RECORD_FIELDS = fields.String(load_default=",".join(DEFAULT_REQUIRED), validate=_requirable)
 
+    # Attendance (issue 4): ISO weekdays without school (1 = Monday … 7 = Sunday; "none"), holidays
+    # as ISO dates separated by commas, and the repeated-absence alert thresholds.
+    ATTENDANCE_NON_SCHOOL_WEEKDAYS = fields.String(
+        load_default="6,7", validate=validate.Regexp(r"^(none|\s*|[1-7](,[1-7])*)$", error="e.g. 6,7 or none")
+    )
+    ATTENDANCE_HOLIDAYS = fields.String(
+        load_default="",
+        validate=validate.Regexp(r"^(\d{4}-\d{2}-\d{2}(,\s*\d{4}-\d{2}-\d{2})*)?$", error="ISO dates, comma-separated"),
+    )
+    ATTENDANCE_ALERT_CONSECUTIVE_DAYS = fields.Integer(load_default=3, validate=validate.Range(min=1, max=30))
+    ATTENDANCE_ALERT_WINDOW_ABSENCES = fields.Integer(load_default=5, validate=validate.Range(min=1, max=60))
+    ATTENDANCE_ALERT_WINDOW_DAYS = fields.Integer(load_default=30, validate=validate.Range(min=7, max=120))
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -75,6 +88,12 @@ class Settings:
     semester1_teaching_weeks: int
     semester2_teaching_weeks: int
     required_record_fields: str
+
+    attendance_non_school_weekdays: str = "6,7"
+    attendance_holidays: str = ""
+    attendance_alert_consecutive_days: int = 3
+    attendance_alert_window_absences: int = 5
+    attendance_alert_window_days: int = 30
 
     @property
     def required_fields(self) -> tuple[str, ...]:

@@ -9,6 +9,7 @@ from types import TracebackType
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from school_students.adapters.attendance_repository import SqlAlchemyAttendanceRepository
 from school_students.adapters.repositories import (
     SqlAlchemyClassRepository,
     SqlAlchemyIdempotencyRepository,
@@ -41,6 +42,7 @@ class SqlAlchemyUnitOfWork:
         self.idempotency = SqlAlchemyIdempotencyRepository(self.session)
         self.records = SqlAlchemyRecordRepository(self.session)
         self.guardians = SqlAlchemyGuardianRepository(self.session)
+        self.attendance = SqlAlchemyAttendanceRepository(self.session)
         return self
 
     def __exit__(

@@ -27,3 +27,8 @@ ALL = (
 # The student record (issue 4, records).
 GUARDIAN_LINK = "students:guardian:link"
 RECORDS = (STUDENT_READ_SENSITIVE, GUARDIAN_LINK)
+
+# Issue 4, attendance (điểm danh).
+ATTENDANCE_READ = "students:attendance:read"
+ATTENDANCE_WRITE = "students:attendance:write"
+ATTENDANCE = (ATTENDANCE_READ, ATTENDANCE_WRITE)

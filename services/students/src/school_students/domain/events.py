@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from school_students.domain.attendance import AbsenceAlertRaised, ClassAttendanceRecorded
 from school_students.domain.school_class import SchoolClass
 from school_students.domain.school_year import SchoolYear
 from school_students.domain.student import Student
@@ -75,4 +76,14 @@ RecordEvent = StudentRecordChanged | GuardianLinked | GuardianUnlinked
 
 StructureEvent = SchoolYearUpdated | ClassUpdated
 
-DomainEvent = SchoolYearCreated | ClassCreated | StudentEnrolled | StudentDetailsChanged | StructureEvent | RecordEvent
+DomainEvent = (
+    SchoolYearCreated
+    | ClassCreated
+    | StudentEnrolled
+    | StudentDetailsChanged
+    | StructureEvent
+    | RecordEvent
+    # Issue 4, attendance: the events live with their rules in domain/attendance.py.
+    | ClassAttendanceRecorded
+    | AbsenceAlertRaised
+)

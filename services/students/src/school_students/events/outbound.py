@@ -6,11 +6,13 @@ from google.protobuf.message import Message
 
 from school.students.v1 import events_pb2, students_pb2
 from school_students.domain import events
+from school_students.domain.attendance import AbsenceAlertRaised, ClassAttendanceRecorded
 from school_students.domain.school_class import SchoolClass
 from school_students.domain.school_year import SchoolYear
 from school_students.domain.structure import Semester
 from school_students.domain.student import Gender, Student
 from school_students.events.records_outbound import record_event_message
+from school_students.events.attendance_outbound import attendance_message
 
 TOPIC = "school.students.v1"
 SERVICE = "students"
@@ -68,6 +70,8 @@ def to_message(school_id: str, event: events.DomainEvent) -> tuple[str, Message]
     """(Kafka key, proto message): the key is the aggregate id so one aggregate's events keep order."""
     if isinstance(event, events.StudentRecordChanged | events.GuardianLinked | events.GuardianUnlinked):
         return record_event_message(school_id, event, student_message(event.student))
+    if isinstance(event, ClassAttendanceRecorded | AbsenceAlertRaised):
+        return attendance_message(school_id, event)
     if isinstance(event, events.SchoolYearCreated):
         return event.year.id, events_pb2.SchoolYearCreated(school_year=year_message(event.year), school_id=school_id)
     if isinstance(event, events.ClassCreated):
