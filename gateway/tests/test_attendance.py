@@ -46,7 +46,7 @@ def students_addr(tmp_path: Path, keys: tuple[Path, Path], clock: Clock) -> Iter
     run_migrations(MIGRATIONS_DIR, url)
     container = build(load_settings({"DATABASE_URL": url}), clock=clock)
     server = start_server(
-        register=[container.servicer.register, container.attendance_servicer.register],
+        register=container.registrations,
         verifier=TokenVerifier(load_public_key(keys[1]), audience="students"),
         bind=f"127.0.0.1:{free_port()}",
         readiness=container.ready,

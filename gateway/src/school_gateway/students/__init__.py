@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from school.students.v1 import attendance_pb2, attendance_pb2_grpc, lists_pb2, lists_pb2_grpc, students_pb2, students_pb2_grpc
+from school.students.v1 import (
+    attendance_pb2,
+    attendance_pb2_grpc,
+    lists_pb2,
+    lists_pb2_grpc,
+    students_pb2,
+    students_pb2_grpc,
+)
 from school_gateway.errors import N_
 from school_gateway.identity import IDENTITY_ACCESS
 from school_gateway.plugins import DashboardCard, MenuEntry, Plugin, Upstream

@@ -23,9 +23,9 @@ from school_students.app.structure import StructureUseCases
 from school_students.app.student_lists import StudentListsUseCases
 from school_students.app.use_cases import StudentsUseCases
 from school_students.config import Settings
+from school_students.domain.attendance import AlertThresholds, SchoolCalendar, parse_holidays, parse_weekdays
 from school_students.domain.reference import load_reference
 from school_students.domain.structure import ClassLimits, SemesterDefaults
-from school_students.domain.attendance import AlertThresholds, SchoolCalendar, parse_holidays, parse_weekdays
 from schoolkit.db import make_engine, make_session_factory, migrations_current, ping
 from schoolkit.spreadsheets import OpenpyxlSpreadsheets
 
@@ -85,6 +85,7 @@ def build(settings: Settings, *, clock: Clock = utc_now) -> Container:
     container.more_servicers.append(
         StudentListsServicer(StudentListsUseCases(uow, clock, reference, OpenpyxlSpreadsheets()))
     )
+    container.more_servicers.append(AttendanceServicer(attendance_use_cases(settings, uow, clock)))
     return container
 
 
@@ -98,3 +99,17 @@ def structure_settings(settings: Settings) -> tuple[SemesterDefaults, ClassLimit
         hk2_weeks=settings.semester2_teaching_weeks,
     )
     return defaults, ClassLimits(settings.class_max_size_default, settings.class_max_size_limit)
+
+
+def attendance_use_cases(settings: Settings, uow: UnitOfWorkFactory, clock: Clock) -> AttendanceUseCases:
+    """Attendance with the configured school calendar and alert thresholds (issue 4)."""
+    calendar = SchoolCalendar(
+        non_school_weekdays=parse_weekdays(settings.attendance_non_school_weekdays),
+        holidays=parse_holidays(settings.attendance_holidays),
+    )
+    thresholds = AlertThresholds(
+        consecutive_days=settings.attendance_alert_consecutive_days,
+        window_absences=settings.attendance_alert_window_absences,
+        window_days=settings.attendance_alert_window_days,
+    )
+    return AttendanceUseCases(uow, clock, calendar, thresholds)

@@ -57,7 +57,7 @@ def attendance_container(migrated_url: str, clock: Clock) -> Iterator[Container]
 @pytest.fixture
 def port(attendance_container: Container, keypair: tuple[Path, Path]) -> Iterator[int]:
     server: GrpcServer = start_server(
-        register=[attendance_container.servicer.register, attendance_container.attendance_servicer.register],
+        register=attendance_container.registrations,
         verifier=TokenVerifier(load_public_key(keypair[1]), audience="students"),
         bind=f"127.0.0.1:{free_port()}",
         readiness=attendance_container.ready,

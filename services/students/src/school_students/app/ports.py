@@ -8,8 +8,8 @@ from datetime import date, datetime
 from types import TracebackType
 from typing import Protocol
 
-from school_students.app.records_ports import GuardianRepository, RecordRepository
 from school_students.app.attendance_ports import AttendanceRepository
+from school_students.app.records_ports import GuardianRepository, RecordRepository
 from school_students.domain.events import DomainEvent
 from school_students.domain.school_class import ClassSpec, SchoolClass
 from school_students.domain.school_year import SchoolYear, SchoolYearSpec
@@ -137,6 +137,8 @@ class UnitOfWork(Protocol):
 
     @property
     def guardians(self) -> GuardianRepository: ...
+
+    @property
     def attendance(self) -> AttendanceRepository: ...
 
     def __enter__(self) -> UnitOfWork: ...

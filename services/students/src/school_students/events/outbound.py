@@ -11,8 +11,8 @@ from school_students.domain.school_class import SchoolClass
 from school_students.domain.school_year import SchoolYear
 from school_students.domain.structure import Semester
 from school_students.domain.student import Gender, Student
-from school_students.events.records_outbound import record_event_message
 from school_students.events.attendance_outbound import attendance_message
+from school_students.events.records_outbound import record_event_message
 
 TOPIC = "school.students.v1"
 SERVICE = "students"
