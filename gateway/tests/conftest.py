@@ -49,7 +49,7 @@ from school.identity.v1 import (
     staff_pb2,
     staff_pb2_grpc,
 )
-from school.students.v1 import students_pb2, students_pb2_grpc
+from school.students.v1 import records_pb2_grpc, students_pb2, students_pb2_grpc
 from school_gateway.app import create_app
 from school_gateway.i18n import compile_catalogues
 from schoolkit.context import Caller, caller_var
@@ -1497,7 +1497,14 @@ def fake_upstreams(keys: tuple[Path, Path]) -> Iterator[Upstreams]:
                     students_pb2_grpc.add_StudentsServiceServicer_to_server,
                     students,
                     "school.students.v1.StudentsService",
-                )
+                ),
+                # The student record service (issue 4, records) runs in the same server; its
+                # gateway tests use a real students service (gateway/tests/test_student_records.py).
+                registrar(
+                    records_pb2_grpc.add_StudentRecordsServiceServicer_to_server,
+                    records_pb2_grpc.StudentRecordsServiceServicer(),
+                    "school.students.v1.StudentRecordsService",
+                ),
             ],
             verifier=TokenVerifier(public, audience="students"),
         ),

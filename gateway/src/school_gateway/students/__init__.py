@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
-from school.students.v1 import students_pb2, students_pb2_grpc
+from school.students.v1 import records_pb2, records_pb2_grpc, students_pb2, students_pb2_grpc
 from school_gateway.errors import N_
 from school_gateway.plugins import DashboardCard, MenuEntry, Plugin, Upstream
 from school_gateway.sessions import loaded_principal
-from school_gateway.students import api, views
+from school_gateway.students import api, records_api, records_views, views
 from school_gateway.upstream import stub
 
 STUDENTS = Upstream.from_descriptor(
     "students", "STUDENTS_GRPC_ADDR", students_pb2.DESCRIPTOR, "StudentsService", students_pb2_grpc.StudentsServiceStub
+)
+# The student record service runs in the students server (same address, same token audience).
+STUDENT_RECORDS = Upstream.from_descriptor(
+    "students.records",
+    "STUDENTS_GRPC_ADDR",
+    records_pb2.DESCRIPTOR,
+    "StudentRecordsService",
+    records_pb2_grpc.StudentRecordsServiceStub,
+    audience="students",
 )
 _COUNT_PAGE = 200
 
@@ -38,13 +47,20 @@ def dashboard() -> list[DashboardCard]:
 
 plugin = Plugin(
     name="students",
-    blueprints=[views.bp],
-    api_blueprints=[api.blp],
+    blueprints=[views.bp, records_views.bp],
+    api_blueprints=[api.blp, records_api.blp],
     menu=[
         MenuEntry(N_("School years"), "students.school_years", "students:school_year:read", "nav-school-years"),
         MenuEntry(N_("Classes"), "students.classes", "students:class:read", "nav-classes"),
         MenuEntry(N_("Find students"), "students.search", "students:student:read", "nav-student-search"),
+        MenuEntry(
+            N_("Start-of-year record review"),
+            "student_records.school_review",
+            "students:student:read",
+            "nav-record-review",
+        ),
+        MenuEntry(N_("My children"), "student_records.my_children", "students:student:read", "nav-my-children"),
     ],
-    upstreams=[STUDENTS],
+    upstreams=[STUDENTS, STUDENT_RECORDS],
     dashboard=dashboard,
 )

@@ -295,6 +295,8 @@ def test_guardians_shared_between_siblings_and_phone_rule(admin: Client, world: 
 
     admin.RemoveGuardian(records_pb2.RemoveGuardianRequest(student_id=an.student_id, guardian_id=mother.guardian_id))
     assert list(admin.GetStudentRecord(records_pb2.GetStudentRecordRequest(student_id=an.student_id)).guardians) == []
+    # Removing again (a retried request) changes nothing and succeeds.
+    admin.RemoveGuardian(records_pb2.RemoveGuardianRequest(student_id=an.student_id, guardian_id=mother.guardian_id))
     assert len(admin.GetStudentRecord(records_pb2.GetStudentRecordRequest(student_id=binh.student_id)).guardians) == 1
 
 

@@ -268,8 +268,8 @@ class StudentRecordsServicer(records_pb2_grpc.StudentRecordsServiceServicer):
         school_id = current_caller().school_id
         self._editable(school_id, request.student_id)
         with domain_errors():
-            guardian = self._uc.unlink_account(school_id, request.student_id, request.guardian_id)
-        return records_pb2.UnlinkGuardianAccountResponse(guardian=guardian_message(guardian))
+            self._uc.unlink_account(school_id, request.student_id, request.guardian_id)
+        return records_pb2.UnlinkGuardianAccountResponse()
 
     def GetClassCompleteness(
         self, request: records_pb2.GetClassCompletenessRequest, context: grpc.ServicerContext
