@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from school.students.v1 import events_pb2
 from school_identity.adapters.repositories import SqlAlchemyClassRepository, SqlAlchemySchoolYearRepository
 from school_identity.app.projection import project_class, project_school_year
+from school_identity.events.children_inbound import CHILD_HANDLERS
 from schoolkit.events.cloudevents import CloudEvent
 from schoolkit.logging import get_logger
 
@@ -57,4 +58,6 @@ def handle_class_created(session: Session, event: CloudEvent) -> None:
 HANDLERS: Mapping[str, Handler] = {
     SCHOOL_YEAR_CREATED: handle_school_year_created,
     CLASS_CREATED: handle_class_created,
+    # Guardian links (issue 4, records): a parent account reaches its own children.
+    **CHILD_HANDLERS,
 }
