@@ -303,6 +303,8 @@ def test_pages_record_form_review_and_errors(client: FlaskClient, school: dict[s
     assert added.status_code == 400
     assert "Số điện thoại" in added.text
 
+    class_page = client.get(f"/classes/{school['classes']['1A']}")
+    assert f"/classes/{school['classes']['1A']}/record-review" in class_page.text
     review = client.get(f"/classes/{school['classes']['1A']}/record-review")
     assert review.status_code == 200
     assert "Rà soát hồ sơ đầu năm" in review.text
