@@ -278,6 +278,8 @@ def test_pages_record_form_review_and_errors(client: FlaskClient, school: dict[s
     )
     assert bad.status_code == 400
     assert "Số định danh" in bad.text or "số định danh" in bad.text
+    # What was typed stays on the form.
+    assert 'value="001318123456"' in bad.text
     assert "34 tỉnh" in bad.text
     good = client.post(
         f"/students/{an['id']}/record",
@@ -290,6 +292,7 @@ def test_pages_record_form_review_and_errors(client: FlaskClient, school: dict[s
             "citizen_id": "001219123456",
             "ethnicity": "01",
             "policy_categories": ["HO_NGHEO", "MO_COI"],
+            "has_iep": "true",
         },
     )
     assert good.status_code == 303, good.text

@@ -67,6 +67,8 @@ def _record_page(
         form=form or _empty(),
         guardian_form=guardian_form or _empty(),
         can_link=_may("students:guardian:link"),
+        # After a refused save the boxes show what was ticked, not what is stored.
+        policy_selected=request.form.getlist("policy_categories") if form is not None else None,
     )
 
 
