@@ -128,6 +128,8 @@ EXPECTED_ROUTES = {
     ("/students/<id:student_id>/guardians", "POST"): "students:student:write",
     ("/students/<id:student_id>/guardians/<id:guardian_id>", "POST"): "students:student:write",
     ("/students/<id:student_id>/guardians/<id:guardian_id>/remove", "POST"): "students:student:write",
+    ("/students/<id:student_id>/guardians/<id:guardian_id>/account", "POST"): "students:guardian:link",
+    ("/students/<id:student_id>/guardians/<id:guardian_id>/account/remove", "POST"): "students:guardian:link",
     ("/classes/<id:class_id>/record-review", "GET"): "students:student:read",
     ("/record-review", "GET"): "students:student:read",
     ("/my-children", "GET"): "students:student:read",

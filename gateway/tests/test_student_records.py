@@ -29,6 +29,7 @@ ADMIN_PERMISSIONS = frozenset(
         "students:student:read_sensitive",
         "students:guardian:link",
         "identity:me:read",
+        "identity:account:read",
     }
 )
 GVCN_PERMISSIONS = frozenset(
@@ -315,3 +316,32 @@ def test_pages_record_form_review_and_errors(client: FlaskClient, school: dict[s
     whole = client.get("/record-review")
     assert whole.status_code == 200
     assert "1B" in whole.text
+
+
+def test_page_links_a_guardian_to_a_parent_account_by_username(
+    client: FlaskClient, school: dict[str, Any], upstreams: Any, browser: Any
+) -> None:
+    _account(upstreams, "me.an", "u-me-an", ("CMHS",), frozenset({"students:student:read"}), set())
+    an = school["pupils"]["Nguyễn Văn An"]
+    h = {"X-CSRFToken": school["token"]}
+    mother = client.post(
+        f"/api/v1/students/{an['id']}/guardians", json={"full_name": "Phạm Thị Hoa", "relation": "ME"}, headers=h
+    ).json
+    page = client.get(f"/students/{an['id']}/record")
+    assert 'data-testid="account-link-form"' in page.text
+    csrf = browser.form_csrf(page.text)
+    wrong = client.post(
+        f"/students/{an['id']}/guardians/{mother['id']}/account", data={"csrf_token": csrf, "username": "gvbm"}
+    )
+    assert wrong.status_code == 400
+    assert "Không có tài khoản phụ huynh" in wrong.text
+    done = client.post(
+        f"/students/{an['id']}/guardians/{mother['id']}/account", data={"csrf_token": csrf, "username": "me.an"}
+    )
+    assert done.status_code == 303, done.text
+    record = client.get(f"/api/v1/students/{an['id']}/record").json
+    assert record["guardians"][0]["parent_account_id"] == "u-me-an"
+    assert 'data-testid="account-unlink-form"' in client.get(f"/students/{an['id']}/record").text
+    undone = client.post(f"/students/{an['id']}/guardians/{mother['id']}/account/remove", data={"csrf_token": csrf})
+    assert undone.status_code == 303
+    assert client.get(f"/api/v1/students/{an['id']}/record").json["guardians"][0]["parent_account_id"] == ""

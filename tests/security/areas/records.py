@@ -99,6 +99,21 @@ def rows() -> list[Row]:
             why="a guardian the pupil does not have: idempotent no-op",
         ),
         Row(
+            "/students/<id:student_id>/guardians/<id:guardian_id>/account",
+            "POST",
+            LINK,
+            obj=s,
+            body="empty",
+            why="no username: the page shows the record (service object check) with the form error",
+        ),
+        Row(
+            "/students/<id:student_id>/guardians/<id:guardian_id>/account/remove",
+            "POST",
+            LINK,
+            obj=s,
+            why="a guardian the pupil does not have: idempotent no-op",
+        ),
+        Row(
             "/classes/<id:class_id>/record-review",
             "GET",
             READ,

@@ -211,3 +211,13 @@ class RecordFormSchema(RecordFieldsSchema):
     current_province = _text(10, N_("Province or city"))
     current_commune = _text(200, N_("Commune or ward"))
     current_detail = _text(200, N_("House number, street, hamlet"))
+
+
+class LinkUsernameSchema(Schema):
+    """The record page's link form: the parent account's username (the gateway looks up its id)."""
+
+    username = String(
+        required=True,
+        validate=validate.Length(min=1, max=64, error=_TOO_LONG),
+        metadata={"label": N_("Parent's username")},
+    )

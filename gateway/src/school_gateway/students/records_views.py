@@ -10,14 +10,21 @@ import grpc
 from flask import request, url_for
 from flask.typing import ResponseReturnValue
 
+from school.identity.v1 import identity_pb2
 from school.students.v1 import records_pb2, students_pb2
 from school_gateway.authz import permission
 from school_gateway.errors import normalise_fields
+from school_gateway.i18n import gettext as _
 from school_gateway.pages import FormResult, form_failure, load_form, render
 from school_gateway.sessions import loaded_principal
 from school_gateway.students import convert
 from school_gateway.students import records_convert as rc
-from school_gateway.students.records_schemas import GuardianInputSchema, RecordFormSchema, UpdateGuardianSchema
+from school_gateway.students.records_schemas import (
+    GuardianInputSchema,
+    LinkUsernameSchema,
+    RecordFormSchema,
+    UpdateGuardianSchema,
+)
 from school_gateway.upstream import stub
 from schoolkit.grpc_errors import field_violations
 
@@ -55,7 +62,11 @@ def _empty() -> FormResult:
 
 
 def _record_page(
-    student_id: str, form: FormResult | None = None, guardian_form: FormResult | None = None, status: int = 200
+    student_id: str,
+    form: FormResult | None = None,
+    guardian_form: FormResult | None = None,
+    status: int = 200,
+    link_form: FormResult | None = None,
 ) -> ResponseReturnValue:
     answer = records().GetStudentRecord(records_pb2.GetStudentRecordRequest(student_id=student_id))
     view = rc.record(answer)
@@ -66,6 +77,7 @@ def _record_page(
         ref=_reference(),
         form=form or _empty(),
         guardian_form=guardian_form or _empty(),
+        link_form=link_form or _empty(),
         can_link=_may("students:guardian:link"),
         # After a refused save the boxes show what was ticked, not what is stored.
         policy_selected=request.form.getlist("policy_categories") if form is not None else None,
@@ -168,6 +180,50 @@ def update_guardian(student_id: str, guardian_id: str) -> ResponseReturnValue:
             return flask.redirect(target, 303)
     form.raw["guardian_id"] = guardian_id
     return _record_page(student_id, guardian_form=form, status=400)
+
+
+@bp.post("/students/<id:student_id>/guardians/<id:guardian_id>/account")
+@permission("students:guardian:link")
+def link_account(student_id: str, guardian_id: str) -> ResponseReturnValue:
+    """Link a guardian to the parent account (role CMHS) with this username."""
+    form = load_form(LinkUsernameSchema())
+    if not form.errors:
+        account_id = _parent_account_id(form.data["username"])
+        if not account_id:
+            form.errors["username"] = _("No parent account (CMHS) has this username.")
+        else:
+            try:
+                records().LinkGuardianAccount(
+                    records_pb2.LinkGuardianAccountRequest(
+                        student_id=student_id, guardian_id=guardian_id, parent_account_id=account_id
+                    )
+                )
+            except grpc.RpcError as err:
+                if not _refused(form, err):
+                    raise
+            else:
+                target = url_for("student_records.record", student_id=student_id, notice="account_linked")
+                return flask.redirect(target, 303)
+    form.raw["guardian_id"] = guardian_id
+    return _record_page(student_id, link_form=form, status=400)
+
+
+def _parent_account_id(username: str) -> str:
+    """The id of the parent account with exactly this username, or "" (identity's account list)."""
+    answer = stub("identity").ListAccounts(identity_pb2.ListAccountsRequest(query=username, page_size=50))
+    for account in answer.accounts:
+        if account.username == username and "CMHS" in account.roles:
+            return str(account.user_id)
+    return ""
+
+
+@bp.post("/students/<id:student_id>/guardians/<id:guardian_id>/account/remove")
+@permission("students:guardian:link")
+def unlink_account(student_id: str, guardian_id: str) -> ResponseReturnValue:
+    records().UnlinkGuardianAccount(
+        records_pb2.UnlinkGuardianAccountRequest(student_id=student_id, guardian_id=guardian_id)
+    )
+    return flask.redirect(url_for("student_records.record", student_id=student_id, notice="account_unlinked"), 303)
 
 
 @bp.post("/students/<id:student_id>/guardians/<id:guardian_id>/remove")
