@@ -253,6 +253,7 @@ def seed_school(layout: Layout) -> bool:
                 {"class_id": cls["id"], "full_name": full_name, "date_of_birth": dob, "gender": gender},
             )
     grant_demo_assignments(api, year["id"], class_ids)
+    link_demo_parent(api, class_ids)
     marker.write_text(name + "\n")
     return True
 
@@ -281,6 +282,28 @@ def grant_demo_assignments(api: ApiClient, year_id: str, class_ids: dict[str, st
             if time.monotonic() > deadline:
                 raise RuntimeError(f"demo assignment refused: {r.status_code} {r.text}")
             time.sleep(1)
+
+
+def link_demo_parent(api: ApiClient, class_ids: dict[str, str]) -> None:
+    """The demo parent "phuhuynh" is the mother of the first pupil of 1A (class-list order).
+
+    Students records the guardian and emits GuardianLinked; identity's consumer then gives the
+    parent account the scope of that child (a few seconds later).
+    """
+    accounts = {a["username"]: a["id"] for a in api.items("/api/v1/accounts", page_size=200)}
+    child = api.items(f"/api/v1/classes/{class_ids['1A']}/students")[0]
+    mother = api.create(
+        f"/api/v1/students/{child['id']}/guardians",
+        {"full_name": "Lê Thị Hạnh", "relation": "ME", "phone": "0912 345 678", "birth_year": "1990"},
+    )
+    r = api.http.put(
+        f"{api.base}/api/v1/students/{child['id']}/guardians/{mother['id']}/account",
+        json={"parent_account_id": accounts["phuhuynh"]},
+        headers={"X-CSRFToken": api.csrf},
+        timeout=15,
+    )
+    if not r.ok:
+        raise RuntimeError(f"demo parent link refused: {r.status_code} {r.text}")
 
 
 def banner(layout: Layout, seeded: bool) -> str:

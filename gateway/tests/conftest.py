@@ -49,7 +49,7 @@ from school.identity.v1 import (
     staff_pb2,
     staff_pb2_grpc,
 )
-from school.students.v1 import attendance_pb2_grpc, lists_pb2_grpc, students_pb2, students_pb2_grpc
+from school.students.v1 import attendance_pb2_grpc, lists_pb2_grpc, records_pb2_grpc, students_pb2, students_pb2_grpc
 from school_gateway.app import create_app
 from school_gateway.i18n import compile_catalogues
 from schoolkit.context import Caller, caller_var
@@ -1566,6 +1566,13 @@ def fake_upstreams(keys: tuple[Path, Path]) -> Iterator[Upstreams]:
                     attendance_pb2_grpc.add_AttendanceServiceServicer_to_server,
                     attendance_pb2_grpc.AttendanceServiceServicer(),
                     "school.students.v1.AttendanceService",
+                ),
+                # The student record service (issue 4, records) runs in the same server; its
+                # gateway tests use a real students service (gateway/tests/test_student_records.py).
+                registrar(
+                    records_pb2_grpc.add_StudentRecordsServiceServicer_to_server,
+                    records_pb2_grpc.StudentRecordsServiceServicer(),
+                    "school.students.v1.StudentRecordsService",
                 ),
             ],
             verifier=TokenVerifier(public, audience="students"),

@@ -126,6 +126,28 @@ EXPECTED_ROUTES = {
     ("/static/<path:filename>", "GET"): PUBLIC,
     ("/step-up", "GET"): AUTHENTICATED,
     ("/step-up", "POST"): AUTHENTICATED,
+    # The student record (issue 4, records).
+    ("/api/v1/students/<id:student_id>/record", "GET"): "students:student:read",
+    ("/api/v1/students/<id:student_id>/record", "PUT"): "students:student:write",
+    ("/api/v1/students/<id:student_id>/guardians", "POST"): "students:student:write",
+    ("/api/v1/students/<id:student_id>/guardians/<id:guardian_id>", "PUT"): "students:student:write",
+    ("/api/v1/students/<id:student_id>/guardians/<id:guardian_id>", "DELETE"): "students:student:write",
+    ("/api/v1/students/<id:student_id>/guardians/<id:guardian_id>/account", "PUT"): "students:guardian:link",
+    ("/api/v1/students/<id:student_id>/guardians/<id:guardian_id>/account", "DELETE"): "students:guardian:link",
+    ("/api/v1/classes/<id:class_id>/record-completeness", "GET"): "students:student:read",
+    ("/api/v1/school-years/<id:school_year_id>/record-completeness", "GET"): "students:student:read",
+    ("/api/v1/my-children", "GET"): "students:student:read",
+    ("/api/v1/student-record-reference", "GET"): "students:student:read",
+    ("/students/<id:student_id>/record", "GET"): "students:student:read",
+    ("/students/<id:student_id>/record", "POST"): "students:student:write",
+    ("/students/<id:student_id>/guardians", "POST"): "students:student:write",
+    ("/students/<id:student_id>/guardians/<id:guardian_id>", "POST"): "students:student:write",
+    ("/students/<id:student_id>/guardians/<id:guardian_id>/remove", "POST"): "students:student:write",
+    ("/students/<id:student_id>/guardians/<id:guardian_id>/account", "POST"): "students:guardian:link",
+    ("/students/<id:student_id>/guardians/<id:guardian_id>/account/remove", "POST"): "students:guardian:link",
+    ("/classes/<id:class_id>/record-review", "GET"): "students:student:read",
+    ("/record-review", "GET"): "students:student:read",
+    ("/my-children", "GET"): "students:student:read",
 }
 
 # Issue 4, attendance (điểm danh).

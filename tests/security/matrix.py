@@ -42,8 +42,9 @@ USERNAMES: Mapping[str, str] = {
 SCHOOL_WIDE: frozenset[str] = frozenset({"HT", "PHT", "VP", "KT", "TV", "TB", "YT", "QTHT"})
 #: Roles that reach only the classes of their assignments (demo: GVCN of 1A; GVBM of 2A and 3A).
 CLASS_SCOPED: frozenset[str] = frozenset({"GVCN", "GVBM"})
-# TTCM's scope is a department and CMHS's is nothing yet (guardian links come later): neither
-# reaches any class, so every class or student object is denied to them whatever they hold.
+# TTCM's scope is a department: it reaches no class, so every class or student object is denied
+# to it whatever it holds. CMHS reaches only its own child (scope "child:<student id>" from a
+# guardian link): for a parent the "own" relation of a student is that child; classes never.
 
 
 class Outcome(StrEnum):
@@ -144,6 +145,8 @@ def expected(row: Row, role: str, rel: Rel) -> Outcome:
     if rel is Rel.OTHER_SCHOOL:
         # Tenancy: no role of this school reaches another school's objects (404 or 403).
         return Outcome.DENY
+    if role == "CMHS":
+        return Outcome.ALLOW if rel is Rel.OWN and row.obj is Obj.STUDENT else Outcome.DENY
     if role in SCHOOL_WIDE:
         return Outcome.ALLOW
     if role in CLASS_SCOPED:

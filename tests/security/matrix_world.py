@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 import itertools
 import re
+import time
 import uuid
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -53,6 +54,8 @@ class World:
     staff_version: int = 0
     user_id: str = ""
     assignment_id: str = ""
+    # The demo parent's child (deploy/local/launch.py links phuhuynh to a pupil of 1A).
+    child_id: str = ""
     _seq: itertools.count = field(default_factory=lambda: itertools.count(1))
 
     def next(self) -> int:
@@ -68,6 +71,8 @@ class World:
     def student_for(self, role: str, rel: Rel) -> str:
         if rel is Rel.OTHER_SCHOOL:
             return self.other_student_id
+        if role == "CMHS" and rel is Rel.OWN:
+            return self.child_id
         name = OWN_CLASS.get(role, DEFAULT_OWN) if rel is Rel.OWN else OTHER_CLASS.get(role, DEFAULT_OTHER)
         return self.pupils[name]
 
@@ -156,7 +161,20 @@ def build_world(stack: Stack, clients: dict[str, Api]) -> World:
     world.user_id = made["record"]["user_id"]
     grant = head.create("/api/v1/assignments", {"user_id": world.user_id, "role": "TV"})
     world.assignment_id = grant["id"]
+    world.child_id = demo_child(clients["CMHS"])
     return world
+
+
+def demo_child(parent: Api) -> str:
+    """The demo parent's child, once identity has applied the seed's GuardianLinked."""
+    deadline = time.monotonic() + 60
+    while True:
+        children = parent.items("/api/v1/my-children")
+        if children:
+            return str(children[0]["id"])
+        if time.monotonic() > deadline:
+            raise RuntimeError("the demo parent sees no child: GuardianLinked did not reach identity")
+        time.sleep(1)
 
 
 # --- One cell's request ----------------------------------------------------------------------------------
@@ -224,6 +242,9 @@ def concrete_path(rule: str, w: World, role: str, rel: Rel) -> str:
         # Only reached with an invalid body: the role is never actually changed.
         "role": lambda: "CMHS",
         "filename": lambda: "app.css",
+        # A guardian no student has: guardian routes are probed after the student check (records area).
+        "guardian_id": lambda: "00000000-0000-4000-8000-00000000feed",
+        "school_year_id": lambda: w.year_for(rel),
     }
     return _PLACEHOLDER.sub(lambda m: ids[m.group(1)](), rule)
 

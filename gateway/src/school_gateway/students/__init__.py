@@ -7,6 +7,8 @@ from school.students.v1 import (
     attendance_pb2_grpc,
     lists_pb2,
     lists_pb2_grpc,
+    records_pb2,
+    records_pb2_grpc,
     students_pb2,
     students_pb2_grpc,
 )
@@ -14,7 +16,17 @@ from school_gateway.errors import N_
 from school_gateway.identity import IDENTITY_ACCESS
 from school_gateway.plugins import DashboardCard, MenuEntry, Plugin, Upstream
 from school_gateway.sessions import loaded_principal
-from school_gateway.students import api, attendance_api, attendance_views, lists, structure_api, structure_views, views
+from school_gateway.students import (
+    api,
+    attendance_api,
+    attendance_views,
+    lists,
+    records_api,
+    records_views,
+    structure_api,
+    structure_views,
+    views,
+)
 from school_gateway.upstream import stub
 
 STUDENTS = Upstream.from_descriptor(
@@ -35,6 +47,15 @@ ATTENDANCE = Upstream.from_descriptor(
     attendance_pb2.DESCRIPTOR,
     "AttendanceService",
     attendance_pb2_grpc.AttendanceServiceStub,
+    audience="students",
+)
+# The student record service runs in the students server (same address, same token audience).
+STUDENT_RECORDS = Upstream.from_descriptor(
+    "students.records",
+    "STUDENTS_GRPC_ADDR",
+    records_pb2.DESCRIPTOR,
+    "StudentRecordsService",
+    records_pb2_grpc.StudentRecordsServiceStub,
     audience="students",
 )
 _COUNT_PAGE = 200
@@ -63,8 +84,8 @@ def dashboard() -> list[DashboardCard]:
 
 plugin = Plugin(
     name="students",
-    blueprints=[views.bp, structure_views.bp, lists.bp, attendance_views.bp],
-    api_blueprints=[api.blp, structure_api.blp, lists.blp, attendance_api.blp],
+    blueprints=[views.bp, structure_views.bp, records_views.bp, lists.bp, attendance_views.bp],
+    api_blueprints=[api.blp, structure_api.blp, records_api.blp, lists.blp, attendance_api.blp],
     menu=[
         MenuEntry(N_("School years"), "students.school_years", "students:school_year:read", "nav-school-years"),
         MenuEntry(N_("Classes"), "students.classes", "students:class:read", "nav-classes"),
@@ -72,8 +93,15 @@ plugin = Plugin(
         MenuEntry(N_("Import students"), "student_lists.import_page", "students:student:import", "nav-student-import"),
         MenuEntry(N_("Export students"), "student_lists.export_page", "students:student:export", "nav-student-export"),
         MenuEntry(N_("Attendance"), "attendance.index", "students:attendance:read", "nav-attendance"),
+        MenuEntry(
+            N_("Start-of-year record review"),
+            "student_records.school_review",
+            "students:student:read",
+            "nav-record-review",
+        ),
+        MenuEntry(N_("My children"), "student_records.my_children", "students:student:read", "nav-my-children"),
     ],
     # identity.access: the homeroom teacher (GVCN) of each class comes from identity's assignments.
-    upstreams=[STUDENTS, STUDENT_LISTS, ATTENDANCE, IDENTITY_ACCESS],
+    upstreams=[STUDENTS, STUDENT_RECORDS, STUDENT_LISTS, ATTENDANCE, IDENTITY_ACCESS],
     dashboard=dashboard,
 )

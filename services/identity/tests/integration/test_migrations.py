@@ -36,6 +36,7 @@ TABLES = {
     "assignments",
     "staff",
     "account_reminders",
+    "guardian_children",
 }
 
 

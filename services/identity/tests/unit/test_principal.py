@@ -70,8 +70,8 @@ def test_school_wide_roles_reach_the_school() -> None:
     assert p.scopes == {"school"}
     assert "export:bulk" in p.permissions
     parent = effective_principal(account("CMHS"), TABLE, [], TODAY)
-    assert parent.scopes == frozenset()
-    assert parent.permissions == ME
+    assert parent.scopes == frozenset()  # no linked child: reaches no student
+    assert parent.permissions == ME | {"students:student:read"}
 
 
 def test_ended_future_and_expired_assignments_grant_nothing() -> None:
@@ -188,3 +188,13 @@ def test_account_level_roles_take_no_year_and_run_until_ended() -> None:
 )
 def test_login_steps(must_change: bool, required: bool, enrolled: bool, steps: tuple[LoginStep, ...]) -> None:
     assert login_steps(must_change_password=must_change, mfa_required=required, mfa_enrolled=enrolled) == steps
+
+
+def test_a_parent_gets_child_scopes_and_no_one_else_does() -> None:
+    from school_identity.domain.principal import scopes_for
+
+    assert scopes_for(["CMHS"], [], TODAY, ["st-1", "st-2", ""]) == frozenset({"child:st-1", "child:st-2"})
+    assert scopes_for(["GVBM"], [], TODAY, ["st-1"]) == frozenset()
+    parent = effective_principal(account("CMHS"), TABLE, [], TODAY, children=["st-1"])
+    assert parent.scopes == frozenset({"child:st-1"})
+    assert "students:student:read" in parent.permissions

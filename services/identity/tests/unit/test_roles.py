@@ -110,8 +110,9 @@ def test_it_staff_run_accounts_without_student_or_grade_data(role: Role) -> None
     assert {"identity:account:read", "identity:account:write"} <= perms
 
 
-def test_parents_only_see_themselves() -> None:
-    assert DEFAULT_ROLE_PERMISSIONS[Role.CMHS] == {"identity:me:read", "identity:me:write"}
+def test_parents_see_themselves_and_read_students() -> None:
+    # Reading students reaches only their own children (scope "child:<id>" from guardian links).
+    assert DEFAULT_ROLE_PERMISSIONS[Role.CMHS] == {"identity:me:read", "identity:me:write", "students:student:read"}
 
 
 def test_permissions_add_up_and_unknown_codes_grant_nothing_more() -> None:

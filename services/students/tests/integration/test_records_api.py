@@ -295,6 +295,8 @@ def test_guardians_shared_between_siblings_and_phone_rule(admin: Client, world: 
 
     admin.RemoveGuardian(records_pb2.RemoveGuardianRequest(student_id=an.student_id, guardian_id=mother.guardian_id))
     assert list(admin.GetStudentRecord(records_pb2.GetStudentRecordRequest(student_id=an.student_id)).guardians) == []
+    # Removing again (a retried request) changes nothing and succeeds.
+    admin.RemoveGuardian(records_pb2.RemoveGuardianRequest(student_id=an.student_id, guardian_id=mother.guardian_id))
     assert len(admin.GetStudentRecord(records_pb2.GetStudentRecordRequest(student_id=binh.student_id)).guardians) == 1
 
 
@@ -346,6 +348,17 @@ def test_parent_link_events_and_own_child_only(
         records_pb2.UnlinkGuardianAccountRequest(student_id=an.student_id, guardian_id=mother.guardian_id)
     )
     assert any(t.endswith("GuardianUnlinked") for t in event_types(engine))
+
+
+def test_a_head_teacher_who_is_also_a_parent_keeps_school_wide_reach(
+    client_for: Callable[..., Client], world: dict[str, Any]
+) -> None:
+    an, cuong = world["pupils"]["Nguyễn Văn An"], world["pupils"]["Lê Văn Cường"]
+    both = client_for(scopes=frozenset({"school", f"child:{an.student_id}"}), subject="u-ht-parent")
+    seen = both.GetStudentRecord(records_pb2.GetStudentRecordRequest(student_id=cuong.student_id))
+    assert seen.sensitive_visible
+    assert seen.editable
+    both.UpdateStudentRecord(full_record(an))
 
 
 def test_link_needs_the_permission(client_for: Callable[..., Client], admin: Client, world: dict[str, Any]) -> None:

@@ -247,3 +247,7 @@ account_reminders = Table(
 
 outbox = outbox_table(metadata)
 inbox = inbox_table(metadata)
+
+# Guardian links (issue 4, records) share ``metadata``: importing them here registers them
+# wherever the schema is used (migrations check, tests).
+from school_identity.adapters import tables_children  # noqa: E402, F401

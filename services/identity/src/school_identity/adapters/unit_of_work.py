@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session as DbSession
 from sqlalchemy.orm import sessionmaker
 
 from school_identity import SERVICE_NAME
+from school_identity.adapters.children import SqlAlchemyChildrenRepository
 from school_identity.adapters.repositories import (
     SqlAlchemyAccountRepository,
     SqlAlchemyAssignmentRepository,
@@ -93,6 +94,10 @@ class SqlAlchemyUnitOfWork:
     @property
     def assignments(self) -> SqlAlchemyAssignmentRepository:
         return SqlAlchemyAssignmentRepository(self.db)
+
+    @property
+    def children(self) -> SqlAlchemyChildrenRepository:
+        return SqlAlchemyChildrenRepository(self.db)
 
     @property
     def school_years(self) -> SqlAlchemySchoolYearRepository:

@@ -47,6 +47,7 @@ def principal_of(
         vn_today(now),
         mfa_verified=mfa_verified,
         stepped_up_until=stepped_up_until if stepped_up_until and stepped_up_until > now else None,
+        children=uow.children.for_account(account.id, account.school_id),
     )
 
 

@@ -233,6 +233,14 @@ class AuditLog(Protocol):
         ...
 
 
+class ChildrenRepository(Protocol):
+    """Guardian links projected from the students service (issue 4, records)."""
+
+    def for_account(self, account_id: str, school_id: str) -> list[str]:
+        """Ids of the students of ``school_id`` the parent account is a guardian of."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One database transaction; events recorded in it reach the outbox in the same commit.
 
@@ -268,6 +276,9 @@ class UnitOfWork(Protocol):
 
     @property
     def assignments(self) -> AssignmentRepository: ...
+
+    @property
+    def children(self) -> ChildrenRepository: ...
 
     @property
     def school_years(self) -> SchoolYearRepository: ...

@@ -18,9 +18,15 @@ def effective_roles(account_roles: Iterable[str], assignments: Iterable[Assignme
     return tuple(roles)
 
 
-def scopes_for(roles: Iterable[str], assignments: Iterable[Assignment], today: date) -> frozenset[str]:
-    """ "school" when a held role reaches the whole school, plus the objects of today's assignments."""
+def scopes_for(
+    roles: Iterable[str], assignments: Iterable[Assignment], today: date, children: Iterable[str] = ()
+) -> frozenset[str]:
+    """ "school" when a held role reaches the whole school, plus the objects of today's assignments,
+    plus "child:<student id>" for each linked child when the account is a parent (CMHS)."""
+    roles = tuple(roles)
     scopes: set[str] = set()
+    if "CMHS" in roles:
+        scopes.update(f"child:{student_id}" for student_id in children if student_id)
     for code in roles:
         role = parse_role(code)
         if role is not None and ROLE_INFO[role].scope_kind is ScopeKind.SCHOOL:
@@ -45,6 +51,7 @@ def effective_principal(
     *,
     mfa_verified: bool = False,
     stepped_up_until: datetime | None = None,
+    children: Iterable[str] = (),
 ) -> Principal:
     """Who ``account`` is today: roles (account-level ∪ current assignments), the union of the
     school's current permissions of those roles (every account may read and look after itself),
@@ -58,7 +65,7 @@ def effective_principal(
         school_id=account.school_id,
         roles=roles,
         permissions=permissions_for(roles, role_permissions),
-        scopes=scopes_for(roles, held, today),
+        scopes=scopes_for(roles, held, today, children),
         mfa_verified=mfa_verified,
         stepped_up_until=stepped_up_until,
     )

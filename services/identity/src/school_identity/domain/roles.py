@@ -216,8 +216,9 @@ DEFAULT_ROLE_PERMISSIONS: Mapping[Role, frozenset[str]] = MappingProxyType(
         # Equipment/IT staff and system administrators run accounts but see no student or grade data.
         Role.TB: ME | {ACCOUNT_READ, ACCOUNT_WRITE},
         Role.QTHT: ME | {ACCOUNT_READ, ACCOUNT_WRITE},
-        # Parents get access to their own child only, which needs guardian links (a later slice).
-        Role.CMHS: ME,
+        # Parents read their own children only: the students service lets the scope
+        # "child:<student id>" (from guardian links) reach a student, never a class.
+        Role.CMHS: ME | {STUDENT_READ},
     }
 )
 

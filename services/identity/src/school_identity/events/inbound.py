@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from school.students.v1 import events_pb2
 from school_identity.adapters.repositories import SqlAlchemyClassRepository, SqlAlchemySchoolYearRepository
 from school_identity.app.projection import project_class, project_school_year
+from school_identity.events.children_inbound import CHILD_HANDLERS
 from schoolkit.events.cloudevents import CloudEvent
 from schoolkit.logging import get_logger
 
@@ -90,4 +91,6 @@ HANDLERS: Mapping[str, Handler] = {
     CLASS_CREATED: handle_class_created,
     SCHOOL_YEAR_UPDATED: handle_school_year_updated,
     CLASS_UPDATED: handle_class_updated,
+    # Guardian links (issue 4, records): a parent account reaches its own children.
+    **CHILD_HANDLERS,
 }

@@ -40,8 +40,7 @@ def reaches(caller: Caller, student: Student) -> bool:
     """The object check of a read: a class the caller is assigned to, or their own child."""
     if caller.reaches_student(student.id):
         return True
-    if caller.child_student_ids() and not caller.visible_class_ids():
-        return False  # a parent only: no class lists, only their children
+    # A parent alone has no class scope, so this reaches no other student.
     return caller.reaches_class(student.class_id)
 
 
@@ -134,7 +133,7 @@ class StudentRecordsServicer(records_pb2_grpc.StudentRecordsServiceServicer):
         """The object check of an edit: the class (homeroom or school-wide) and the sensitive view."""
         student = self._reachable(school_id, student_id)
         caller = current_caller()
-        if caller.reaches_student(student.id) and not caller.visible_class_ids():
+        if caller.reaches_student(student.id) and not homeroom_or_school(caller, student.class_id):
             raise _forbidden("Phụ huynh không sửa hồ sơ trên hệ thống; hãy liên hệ giáo viên chủ nhiệm")
         if not sees_sensitive(caller, student):
             raise _forbidden(_NOT_SENSITIVE)
@@ -268,8 +267,8 @@ class StudentRecordsServicer(records_pb2_grpc.StudentRecordsServiceServicer):
         school_id = current_caller().school_id
         self._editable(school_id, request.student_id)
         with domain_errors():
-            guardian = self._uc.unlink_account(school_id, request.student_id, request.guardian_id)
-        return records_pb2.UnlinkGuardianAccountResponse(guardian=guardian_message(guardian))
+            self._uc.unlink_account(school_id, request.student_id, request.guardian_id)
+        return records_pb2.UnlinkGuardianAccountResponse()
 
     def GetClassCompleteness(
         self, request: records_pb2.GetClassCompletenessRequest, context: grpc.ServicerContext

@@ -239,9 +239,13 @@ class StudentRecordsUseCases:
         return self._write(run, duplicate=_guardian_not_found)
 
     def remove_guardian(self, school_id: str, student_id: str, guardian_id: str) -> None:
+        """Remove the link; removing a guardian the student does not have changes nothing (idempotent)."""
+
         def run(uow: UnitOfWork) -> None:
             student = self._student(uow, school_id, student_id)
-            guardian = self._guardian_of(uow, school_id, student.id, guardian_id)
+            guardian = self._linked(uow, school_id, student.id, guardian_id)
+            if guardian is None:
+                return
             uow.guardians.unlink(school_id, student.id, guardian.id)
             uow.emit(school_id, events.StudentRecordChanged(student, ("guardians",)))
             account = guardian.parent_account_id
@@ -269,15 +273,16 @@ class StudentRecordsUseCases:
 
         return self._write(run, duplicate=_guardian_not_found)
 
-    def unlink_account(self, school_id: str, student_id: str, guardian_id: str) -> Guardian:
-        def run(uow: UnitOfWork) -> Guardian:
-            student = self._student(uow, school_id, student_id)
-            guardian = self._guardian_of(uow, school_id, student.id, guardian_id)
-            if guardian.parent_account_id:
-                self._set_account(uow, school_id, guardian, None)
-            return Guardian(guardian.id, school_id, guardian.details, guardian.version, "")
+    def unlink_account(self, school_id: str, student_id: str, guardian_id: str) -> None:
+        """End the guardian's account link; nothing to do when the student has no such guardian."""
 
-        return self._write(run, duplicate=_guardian_not_found)
+        def run(uow: UnitOfWork) -> None:
+            student = self._student(uow, school_id, student_id)
+            guardian = self._linked(uow, school_id, student.id, guardian_id)
+            if guardian is not None and guardian.parent_account_id:
+                self._set_account(uow, school_id, guardian, None)
+
+        self._write(run, duplicate=_guardian_not_found)
 
     def _set_account(self, uow: UnitOfWork, school_id: str, guardian: Guardian, account_id: str | None) -> None:
         """Change the guardian's account; tell identity which children the accounts gain or lose."""
@@ -301,11 +306,17 @@ class StudentRecordsUseCases:
             raise _student_not_found()
         return student
 
-    def _guardian_of(self, uow: UnitOfWork, school_id: str, student_id: str, guardian_id: str) -> Guardian:
+    def _linked(self, uow: UnitOfWork, school_id: str, student_id: str, guardian_id: str) -> Guardian | None:
         for guardian in uow.guardians.of_student(school_id, student_id):
             if guardian.id == guardian_id.strip():
                 return guardian
-        raise _guardian_not_found()
+        return None
+
+    def _guardian_of(self, uow: UnitOfWork, school_id: str, student_id: str, guardian_id: str) -> Guardian:
+        guardian = self._linked(uow, school_id, student_id, guardian_id)
+        if guardian is None:
+            raise _guardian_not_found()
+        return guardian
 
     # -- completeness ---------------------------------------------------------------------------
 

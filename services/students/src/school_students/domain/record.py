@@ -8,6 +8,7 @@ incomplete (most fields are optional here); completeness.py reports what a schoo
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -101,6 +102,20 @@ SENSITIVE_FIELDS = frozenset(
         "has_iep",
     }
 )
+
+
+_GENDER_WORDS = {
+    "nam": Gender.MALE,
+    "male": Gender.MALE,
+    "nữ": Gender.FEMALE,
+    "nu": Gender.FEMALE,
+    "female": Gender.FEMALE,
+}
+
+
+def gender_from_text(text: str) -> Gender | None:
+    """The gender written as in a spreadsheet or form ("Nam", "Nữ", "male", "female"); None otherwise."""
+    return _GENDER_WORDS.get(unicodedata.normalize("NFC", text).strip().lower())
 
 
 def citizen_id_problem(citizen_id: str, birth: date | None, gender: Gender | None) -> str | None:
