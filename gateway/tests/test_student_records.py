@@ -50,7 +50,7 @@ def real_students(keys: tuple[Path, Path], tmp_path: Path) -> Iterator[GrpcServe
     run_migrations(MIGRATIONS_DIR, url)
     container = build(load_settings({"DATABASE_URL": url}))
     server = start_server(
-        register=[container.servicer.register, container.records_servicer.register],
+        register=container.registrations,
         verifier=TokenVerifier(load_public_key(keys[1]), audience="students"),
         bind=f"127.0.0.1:{free_port()}",
         readiness=container.ready,

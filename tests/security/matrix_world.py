@@ -244,7 +244,6 @@ def concrete_path(rule: str, w: World, role: str, rel: Rel) -> str:
         "filename": lambda: "app.css",
         # A guardian no student has: guardian routes are probed after the student check (records area).
         "guardian_id": lambda: "00000000-0000-4000-8000-00000000feed",
-        "school_year_id": lambda: w.year_for(rel),
     }
     return _PLACEHOLDER.sub(lambda m: ids[m.group(1)](), rule)
 
