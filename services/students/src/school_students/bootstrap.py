@@ -9,7 +9,9 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from school_students.adapters.unit_of_work import unit_of_work_factory
+from school_students.api.movements_servicer import MovementsServicer
 from school_students.api.servicer import StudentsServicer
+from school_students.app.movements import MovementsUseCases, load_reasons
 from school_students.app.ports import Clock
 from school_students.app.use_cases import StudentsUseCases
 from school_students.config import Settings
@@ -30,6 +32,7 @@ class Container:
     engine: Engine
     use_cases: StudentsUseCases
     servicer: StudentsServicer
+    movements: MovementsServicer | None = None
 
     def ready(self) -> bool:
         """Health: serve only when the database answers and its schema is the newest."""
@@ -41,4 +44,16 @@ def build(settings: Settings, *, clock: Clock = utc_now) -> Container:
     use_cases = StudentsUseCases(
         unit_of_work_factory(make_session_factory(engine)), clock, settings.class_max_size_default
     )
-    return Container(settings=settings, engine=engine, use_cases=use_cases, servicer=StudentsServicer(use_cases))
+    movements = MovementsUseCases(
+        unit_of_work_factory(make_session_factory(engine)),
+        clock,
+        reasons=load_reasons(settings.movement_reasons_file),
+        handover_working_days=settings.transfer_handover_working_days,
+    )
+    return Container(
+        settings=settings,
+        engine=engine,
+        use_cases=use_cases,
+        servicer=StudentsServicer(use_cases),
+        movements=MovementsServicer(movements),
+    )

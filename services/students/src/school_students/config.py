@@ -24,6 +24,10 @@ class StudentsEnv(EnvSchema):
     LOG_LEVEL = fields.String(load_default="INFO", validate=validate.OneOf(LOG_LEVELS))
     METRICS_PORT = fields.Integer(load_default=0, validate=validate.Range(min=0, max=65535))
     CLASS_MAX_SIZE_DEFAULT = fields.Integer(load_default=35, validate=validate.Range(min=1, max=60))
+    # TT 28/2020 Điều 36: working days the sending school has to hand over a transfer dossier.
+    TRANSFER_HANDOVER_WORKING_DAYS = fields.Integer(load_default=3, validate=validate.Range(min=1, max=30))
+    # A JSON file {kind: {code: label}} replacing the built-in movement reason lists; empty keeps them.
+    MOVEMENT_REASONS_FILE = fields.String(load_default="")
 
 
 @dataclass(frozen=True)
@@ -37,6 +41,8 @@ class Settings:
     log_level: str
     metrics_port: int
     class_max_size_default: int
+    transfer_handover_working_days: int = 3
+    movement_reasons_file: str = ""
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:

@@ -129,3 +129,6 @@ idempotency_keys = Table(
 event_metadata = MetaData()
 outbox = outbox_table(event_metadata)
 inbox = inbox_table(event_metadata)
+
+# Movement tables share this metadata (imported last: the module needs the tables above).
+from school_students.adapters import tables_movements  # noqa: E402, F401

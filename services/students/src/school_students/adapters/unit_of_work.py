@@ -15,6 +15,7 @@ from school_students.adapters.repositories import (
     SqlAlchemySchoolYearRepository,
     SqlAlchemyStudentRepository,
 )
+from school_students.adapters.repositories_movements import SqlAlchemyMovementRepository
 from school_students.adapters.tables import outbox
 from school_students.app.ports import DuplicateKeyError
 from school_students.domain.events import DomainEvent
@@ -38,6 +39,7 @@ class SqlAlchemyUnitOfWork:
         self.classes = SqlAlchemyClassRepository(self.session)
         self.students = SqlAlchemyStudentRepository(self.session)
         self.idempotency = SqlAlchemyIdempotencyRepository(self.session)
+        self.movements = SqlAlchemyMovementRepository(self.session)
         return self
 
     def __exit__(

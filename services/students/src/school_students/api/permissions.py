@@ -9,4 +9,10 @@ CLASS_WRITE = "students:class:write"
 STUDENT_READ = "students:student:read"
 STUDENT_WRITE = "students:student:write"
 
-ALL = (SCHOOL_YEAR_READ, SCHOOL_YEAR_WRITE, CLASS_READ, CLASS_WRITE, STUDENT_READ, STUDENT_WRITE)
+ALL: tuple[str, ...] = (SCHOOL_YEAR_READ, SCHOOL_YEAR_WRITE, CLASS_READ, CLASS_WRITE, STUDENT_READ, STUDENT_WRITE)
+
+# Movements (issue 4).
+MOVEMENT_READ = "students:movement:read"
+MOVEMENT_WRITE = "students:movement:write"
+ALL_MOVEMENTS = (MOVEMENT_READ, MOVEMENT_WRITE)
+ALL = (*ALL, *ALL_MOVEMENTS)

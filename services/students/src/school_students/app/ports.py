@@ -9,6 +9,8 @@ from types import TracebackType
 from typing import Protocol
 
 from school_students.domain.events import DomainEvent
+from school_students.domain.movement_events import MovementRecord
+from school_students.domain.movements import Kind, Status, Stay
 from school_students.domain.school_class import ClassSpec, SchoolClass
 from school_students.domain.school_year import SchoolYear, SchoolYearSpec
 from school_students.domain.student import Student, StudentDetails
@@ -96,6 +98,39 @@ class IdempotencyRepository(Protocol):
     def remember(self, school_id: str, key: str, fingerprint: str, student_id: str) -> None: ...
 
 
+@dataclass(frozen=True)
+class CurrentStay:
+    """A student's current enrolment: its id, class and first day."""
+
+    enrolment_id: str
+    class_id: str
+    enrolled_on: date
+
+
+class MovementRepository(Protocol):
+    def status(self, school_id: str, student_id: str) -> tuple[Status | None, bool]:
+        """(status, transferred-in marker); None when no movement was ever recorded."""
+        ...
+
+    def set_status(
+        self, school_id: str, student_id: str, status: Status, since: date, transferred_in: bool
+    ) -> None: ...
+
+    def current_stay(self, school_id: str, student_id: str) -> CurrentStay | None: ...
+
+    def leave(self, school_id: str, enrolment_id: str, on: date, kind: Kind) -> None: ...
+
+    def join(self, student_id: str, school_class: SchoolClass, on: date, kind: Kind) -> None: ...
+
+    def last_left_on(self, school_id: str, student_id: str) -> date | None: ...
+
+    def add(self, school_id: str, record: MovementRecord) -> None: ...
+
+    def history(self, school_id: str, student_id: str) -> list[MovementRecord]: ...
+
+    def stays(self, school_id: str, year_id: str) -> list[Stay]: ...
+
+
 class UnitOfWork(Protocol):
     """One database transaction: commits on a clean exit, rolls back when an exception escapes.
 
@@ -114,6 +149,9 @@ class UnitOfWork(Protocol):
 
     @property
     def idempotency(self) -> IdempotencyRepository: ...
+
+    @property
+    def movements(self) -> MovementRepository: ...
 
     def __enter__(self) -> UnitOfWork: ...
 

@@ -6,6 +6,7 @@ from google.protobuf.message import Message
 
 from school.students.v1 import events_pb2, students_pb2
 from school_students.domain import events
+from school_students.domain.movement_events import StudentMoved
 from school_students.domain.school_class import SchoolClass
 from school_students.domain.school_year import SchoolYear
 from school_students.domain.student import Gender, Student
@@ -51,6 +52,10 @@ def student_message(student: Student) -> students_pb2.Student:
 
 def to_message(school_id: str, event: events.DomainEvent) -> tuple[str, Message]:
     """(Kafka key, proto message): the key is the aggregate id so one aggregate's events keep order."""
+    if isinstance(event, StudentMoved):
+        from school_students.events.outbound_movements import movement_event
+
+        return movement_event(school_id, event)
     if isinstance(event, events.SchoolYearCreated):
         return event.year.id, events_pb2.SchoolYearCreated(school_year=year_message(event.year), school_id=school_id)
     if isinstance(event, events.ClassCreated):

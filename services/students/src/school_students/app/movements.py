@@ -1,0 +1,495 @@
+"""Use cases of student movements: each runs in one unit of work, logs the movement and emits its event."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import date
+from pathlib import Path
+from typing import TypeVar
+
+from school_students.app.ports import Clock, DuplicateKeyError, UnitOfWork, UnitOfWorkFactory
+from school_students.domain.clock import school_day
+from school_students.domain.errors import (
+    DuplicateError,
+    FieldErrors,
+    NotFoundError,
+    RuleViolationError,
+    ValidationError,
+)
+from school_students.domain.movement_events import ClassRef, MovementRecord, StudentMoved
+from school_students.domain.movements import (
+    DEFAULT_REASONS,
+    LEAVES_CLASS,
+    NOTE_MAX_LENGTH,
+    RESULTS_MAX_LENGTH,
+    SCHOOL_CODE_MAX_LENGTH,
+    SCHOOL_NAME_MAX_LENGTH,
+    ClassInfo,
+    Kind,
+    MovementReport,
+    Status,
+    check_documents,
+    check_effective_date,
+    check_reason,
+    check_text,
+    movement_report,
+    next_status,
+    transfer_deadline,
+    validate_period,
+)
+from school_students.domain.school_class import SchoolClass, ensure_room
+from school_students.domain.student import Gender, Student, generated_code, validate_details, validate_student_code
+from schoolkit.pagination import PageRequest
+
+T = TypeVar("T")
+_ALL_CLASSES = 1000
+
+
+def load_reasons(path: str) -> Mapping[str, Mapping[str, str]]:
+    """The reason lists: the built-in ones, or those of a JSON file ``{kind: {code: label}}``."""
+    if not path:
+        return DEFAULT_REASONS
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    if not isinstance(data, dict) or not all(isinstance(v, dict) for v in data.values()):
+        raise ValueError(f"{path}: expected an object of objects {{kind: {{code: label}}}}")
+    unknown = set(data) - {k.value for k in Kind}
+    if unknown:
+        raise ValueError(f"{path}: unknown movement kinds {sorted(unknown)}")
+    return {kind: {str(c).upper(): str(label) for c, label in codes.items()} for kind, codes in data.items()}
+
+
+@dataclass(frozen=True)
+class Movement:
+    """Common fields of a movement request on an existing student."""
+
+    school_id: str
+    student_id: str
+    effective_date: str
+    reason_code: str
+    note: str
+    recorded_by: str
+
+
+@dataclass(frozen=True)
+class TransferOut(Movement):
+    to_school_name: str = ""
+    to_school_code: str = ""
+    application_received_on: str = ""
+    receiving_school_agreed: bool = False
+    handed_over_on: str = ""
+    documents: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Dropout(Movement):
+    withdrawal: bool = False
+
+
+@dataclass(frozen=True)
+class Placement(Movement):
+    """A return to, or a change of, class."""
+
+    class_id: str = ""
+
+
+@dataclass(frozen=True)
+class TransferIn:
+    school_id: str
+    class_id: str
+    full_name: str
+    date_of_birth: str
+    gender: Gender | None
+    student_code: str
+    effective_date: str
+    reason_code: str
+    note: str
+    from_school_name: str
+    from_school_code: str
+    documents: tuple[str, ...]
+    earlier_results: str
+    recorded_by: str
+
+
+@dataclass(frozen=True)
+class History:
+    student: Student
+    status: Status
+    transferred_in: bool
+    movements: list[MovementRecord] = field(default_factory=list)
+
+
+def _student_not_found() -> NotFoundError:
+    return NotFoundError("Không tìm thấy học sinh", {"student_id": "Không tìm thấy học sinh"})
+
+
+def _class_not_found() -> NotFoundError:
+    return NotFoundError("Không tìm thấy lớp", {"class_id": "Không tìm thấy lớp"})
+
+
+def class_ref(school_class: SchoolClass) -> ClassRef:
+    return ClassRef(school_class.id, school_class.name, school_class.grade_level, school_class.school_year_id)
+
+
+class MovementsUseCases:
+    """Transfers, dropouts, returns, class changes, history and the movement report."""
+
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        *,
+        reasons: Mapping[str, Mapping[str, str]] = DEFAULT_REASONS,
+        handover_working_days: int = 3,
+    ) -> None:
+        self._uow = uow
+        self._clock = clock
+        self.reasons = reasons
+        self._handover_days = handover_working_days
+
+    # -- lookups used by the API layer for the object check ------------------------------------
+
+    def student_class_id(self, school_id: str, student_id: str) -> str:
+        """The student's current class ("" when in none); NOT_FOUND for an unknown student."""
+        with self._uow(True) as uow:
+            student = uow.students.get(school_id, student_id.strip()) if student_id.strip() else None
+        if student is None:
+            raise _student_not_found()
+        return student.class_id
+
+    # -- leaving -----------------------------------------------------------------------------
+
+    def transfer_out(self, cmd: TransferOut) -> MovementRecord:
+        errors = FieldErrors()
+        reason = check_reason(errors, self.reasons, Kind.TRANSFER_OUT, cmd.reason_code)
+        note = check_text(errors, "note", cmd.note, "Ghi chú", NOTE_MAX_LENGTH)
+        school_name = check_text(
+            errors, "to_school_name", cmd.to_school_name, "Tên trường chuyển đến", SCHOOL_NAME_MAX_LENGTH
+        )
+        if not school_name:
+            errors.add("to_school_name", "Vui lòng nhập tên trường chuyển đến")
+        school_code = check_text(errors, "to_school_code", cmd.to_school_code, "Mã trường", SCHOOL_CODE_MAX_LENGTH)
+        documents = check_documents(errors, "documents", cmd.documents)
+        if not cmd.receiving_school_agreed:
+            errors.add(
+                "receiving_school_agreed",
+                "Đơn xin chuyển trường phải có ý kiến đồng ý của trường nơi đến (TT 28/2020, Điều 36)",
+            )
+
+        def leave(uow: UnitOfWork, student: Student, day: date, year_start: date) -> dict[str, object]:
+            today = school_day(self._clock())
+            applied = check_effective_date(
+                errors,
+                cmd.application_received_on,
+                today=today,
+                year_start=None,
+                year_end=None,
+                enrolled_on=None,
+                field_name="application_received_on",
+                label="Ngày nhận đơn",
+            )
+            handed = None
+            if cmd.handed_over_on.strip():
+                handed = check_effective_date(
+                    errors,
+                    cmd.handed_over_on,
+                    today=today,
+                    year_start=None,
+                    year_end=None,
+                    enrolled_on=None,
+                    field_name="handed_over_on",
+                    label="Ngày bàn giao hồ sơ",
+                )
+                if handed and applied and handed < applied:
+                    errors.add("handed_over_on", "Ngày bàn giao hồ sơ không được trước ngày nhận đơn")
+            if applied and day and applied > day:
+                errors.add("application_received_on", "Ngày nhận đơn không được sau ngày chuyển đi")
+            errors.raise_if_any("Thông tin chuyển trường không hợp lệ")
+            assert applied is not None
+            deadline = transfer_deadline(applied, self._handover_days)
+            return {
+                "other_school_name": school_name,
+                "other_school_code": school_code,
+                "application_received_on": applied.isoformat(),
+                "receiving_school_agreed": True,
+                "handed_over_on": handed.isoformat() if handed else "",
+                "documents": [d.value for d in documents],
+                "handover_deadline": deadline.isoformat(),
+            }
+
+        return self._leave(cmd, Kind.TRANSFER_OUT, reason, note, errors, leave)
+
+    def record_dropout(self, cmd: Dropout) -> MovementRecord:
+        kind = Kind.WITHDRAWAL if cmd.withdrawal else Kind.DROPOUT
+        errors = FieldErrors()
+        reason = check_reason(errors, self.reasons, kind, cmd.reason_code)
+        note = check_text(errors, "note", cmd.note, "Ghi chú", NOTE_MAX_LENGTH)
+        return self._leave(cmd, kind, reason, note, errors, lambda *_: {})
+
+    def _leave(
+        self,
+        cmd: Movement,
+        kind: Kind,
+        reason: str,
+        note: str,
+        errors: FieldErrors,
+        details: Callable[[UnitOfWork, Student, date, date], dict[str, object]],
+    ) -> MovementRecord:
+        student_id = cmd.student_id.strip()
+        today = school_day(self._clock())
+
+        def run(uow: UnitOfWork) -> MovementRecord:
+            student = uow.students.get(cmd.school_id, student_id) if student_id else None
+            if student is None:
+                raise _student_not_found()
+            status, transferred_in = uow.movements.status(cmd.school_id, student.id)
+            stay = uow.movements.current_stay(cmd.school_id, student.id)
+            before = status or (Status.DANG_HOC if stay else None)
+            after = next_status(before, kind)
+            if stay is None:  # a DANG_HOC status row without a class: refuse rather than guess
+                raise RuleViolationError("Học sinh không ở lớp nào", {"student_id": "Học sinh không ở lớp nào"})
+            school_class = uow.classes.get(cmd.school_id, stay.class_id, for_update=True)
+            assert school_class is not None
+            year = uow.school_years.get(cmd.school_id, school_class.school_year_id)
+            assert year is not None
+            day = check_effective_date(
+                errors,
+                cmd.effective_date,
+                today=today,
+                year_start=year.start_date,
+                year_end=year.end_date,
+                enrolled_on=stay.enrolled_on,
+            )
+            extra = details(uow, student, day or today, year.start_date)
+            errors.raise_if_any("Thông tin biến động không hợp lệ")
+            assert day is not None
+            uow.movements.leave(cmd.school_id, stay.enrolment_id, day, kind)
+            uow.movements.set_status(cmd.school_id, student.id, after, day, transferred_in)
+            record = MovementRecord(
+                id=str(uuid.uuid4()),
+                student_id=student.id,
+                kind=kind,
+                effective_date=day,
+                reason_code=reason,
+                note=note,
+                status_before=before,
+                status_after=after,
+                from_class=class_ref(school_class),
+                to_class=None,
+                details=extra,
+                recorded_by=cmd.recorded_by,
+                recorded_at=self._clock(),
+            )
+            uow.movements.add(cmd.school_id, record)
+            uow.emit(cmd.school_id, StudentMoved(replace(student, class_id=""), record))
+            return record
+
+        return self._write(run)
+
+    # -- joining -----------------------------------------------------------------------------
+
+    def record_return(self, cmd: Placement) -> MovementRecord:
+        return self._place(cmd, Kind.RETURN)
+
+    def change_class(self, cmd: Placement) -> MovementRecord:
+        return self._place(cmd, Kind.CLASS_CHANGE)
+
+    def _place(self, cmd: Placement, kind: Kind) -> MovementRecord:
+        errors = FieldErrors()
+        reason = check_reason(errors, self.reasons, kind, cmd.reason_code)
+        note = check_text(errors, "note", cmd.note, "Ghi chú", NOTE_MAX_LENGTH)
+        student_id, class_id = cmd.student_id.strip(), cmd.class_id.strip()
+        if not class_id:
+            errors.add("class_id", "Vui lòng chọn lớp")
+        today = school_day(self._clock())
+
+        def run(uow: UnitOfWork) -> MovementRecord:
+            student = uow.students.get(cmd.school_id, student_id) if student_id else None
+            if student is None:
+                raise _student_not_found()
+            status, transferred_in = uow.movements.status(cmd.school_id, student.id)
+            stay = uow.movements.current_stay(cmd.school_id, student.id)
+            before = status or (Status.DANG_HOC if stay else None)
+            after = next_status(before, kind)
+            target = uow.classes.get(cmd.school_id, class_id, for_update=True) if class_id else None
+            if class_id and target is None:
+                raise _class_not_found()
+            source = uow.classes.get(cmd.school_id, stay.class_id) if stay else None
+            year = uow.school_years.get(cmd.school_id, target.school_year_id) if target else None
+            if kind is Kind.CLASS_CHANGE and target is not None and source is not None:
+                if target.id == source.id:
+                    errors.add("class_id", "Học sinh đang học lớp này; hãy chọn lớp khác")
+                elif target.school_year_id != source.school_year_id:
+                    errors.add("class_id", "Chỉ chuyển lớp trong cùng năm học; sang năm học mới dùng kết chuyển")
+            not_before = stay.enrolled_on if stay else uow.movements.last_left_on(cmd.school_id, student.id)
+            day = check_effective_date(
+                errors,
+                cmd.effective_date,
+                today=today,
+                year_start=year.start_date if year else None,
+                year_end=year.end_date if year else None,
+                enrolled_on=not_before,
+            )
+            errors.raise_if_any("Thông tin biến động không hợp lệ")
+            assert target is not None
+            assert day is not None
+            ensure_room(target)
+            if stay is not None:
+                uow.movements.leave(cmd.school_id, stay.enrolment_id, day, kind)
+            uow.movements.join(student.id, target, day, kind)
+            uow.movements.set_status(cmd.school_id, student.id, after, day, transferred_in)
+            record = MovementRecord(
+                id=str(uuid.uuid4()),
+                student_id=student.id,
+                kind=kind,
+                effective_date=day,
+                reason_code=reason,
+                note=note,
+                status_before=before,
+                status_after=after,
+                from_class=class_ref(source) if source else None,
+                to_class=class_ref(target),
+                details={},
+                recorded_by=cmd.recorded_by,
+                recorded_at=self._clock(),
+            )
+            uow.movements.add(cmd.school_id, record)
+            uow.emit(cmd.school_id, StudentMoved(replace(student, class_id=target.id), record))
+            return record
+
+        return self._write(run)
+
+    def transfer_in(self, cmd: TransferIn) -> tuple[Student, MovementRecord]:
+        errors = FieldErrors()
+        reason = check_reason(errors, self.reasons, Kind.TRANSFER_IN, cmd.reason_code)
+        note = check_text(errors, "note", cmd.note, "Ghi chú", NOTE_MAX_LENGTH)
+        school_name = check_text(
+            errors, "from_school_name", cmd.from_school_name, "Tên trường chuyển đi", SCHOOL_NAME_MAX_LENGTH
+        )
+        if not school_name:
+            errors.add("from_school_name", "Vui lòng nhập tên trường chuyển đi")
+        school_code = check_text(errors, "from_school_code", cmd.from_school_code, "Mã trường", SCHOOL_CODE_MAX_LENGTH)
+        documents = check_documents(errors, "documents", cmd.documents)
+        results = check_text(
+            errors, "earlier_results", cmd.earlier_results, "Kết quả học tập trước đó", RESULTS_MAX_LENGTH
+        )
+        code = validate_student_code(errors, cmd.student_code)
+        class_id = cmd.class_id.strip()
+        if not class_id:
+            errors.add("class_id", "Vui lòng chọn lớp")
+        today = school_day(self._clock())
+
+        def run(uow: UnitOfWork) -> tuple[Student, MovementRecord]:
+            target = uow.classes.get(cmd.school_id, class_id, for_update=True) if class_id else None
+            if class_id and target is None:
+                raise _class_not_found()
+            year = uow.school_years.get(cmd.school_id, target.school_year_id) if target else None
+            details = validate_details(
+                errors,
+                full_name=cmd.full_name,
+                date_of_birth=cmd.date_of_birth,
+                gender=cmd.gender,
+                today=today,
+                school_year_start=year.start_date if year else None,
+            )
+            day = check_effective_date(
+                errors,
+                cmd.effective_date,
+                today=today,
+                year_start=year.start_date if year else None,
+                year_end=year.end_date if year else None,
+                enrolled_on=None,
+            )
+            errors.raise_if_any("Thông tin học sinh chuyển đến không hợp lệ")
+            assert target is not None
+            assert details is not None
+            assert day is not None
+            ensure_room(target)
+            if code and uow.students.code_taken(cmd.school_id, code):
+                raise _code_duplicate(code)
+            student_code = code or self._assign_code(uow, cmd.school_id)
+            after = next_status(None, Kind.TRANSFER_IN)
+            student = uow.students.add(cmd.school_id, student_code, details)
+            uow.movements.join(student.id, target, day, Kind.TRANSFER_IN)
+            uow.movements.set_status(cmd.school_id, student.id, after, day, True)
+            record = MovementRecord(
+                id=str(uuid.uuid4()),
+                student_id=student.id,
+                kind=Kind.TRANSFER_IN,
+                effective_date=day,
+                reason_code=reason,
+                note=note,
+                status_before=None,
+                status_after=after,
+                from_class=None,
+                to_class=class_ref(target),
+                details={
+                    "other_school_name": school_name,
+                    "other_school_code": school_code,
+                    "documents": [d.value for d in documents],
+                    "earlier_results": results,
+                },
+                recorded_by=cmd.recorded_by,
+                recorded_at=self._clock(),
+            )
+            uow.movements.add(cmd.school_id, record)
+            student = replace(student, class_id=target.id)
+            uow.emit(cmd.school_id, StudentMoved(student, record))
+            return student, record
+
+        try:
+            return self._write(run)
+        except DuplicateKeyError:
+            raise _code_duplicate(code) from None
+
+    def _assign_code(self, uow: UnitOfWork, school_id: str) -> str:
+        while True:
+            code = generated_code(uow.students.next_code_number(school_id))
+            if not uow.students.code_taken(school_id, code):
+                return code
+
+    # -- reading -----------------------------------------------------------------------------
+
+    def history(self, school_id: str, student_id: str) -> History:
+        with self._uow(True) as uow:
+            student = uow.students.get(school_id, student_id.strip()) if student_id.strip() else None
+            if student is None:
+                raise _student_not_found()
+            status, transferred_in = uow.movements.status(school_id, student.id)
+            movements = uow.movements.history(school_id, student.id)
+        return History(student, status or Status.DANG_HOC, transferred_in, movements)
+
+    def report(
+        self,
+        school_id: str,
+        year_id: str,
+        period_from: str,
+        period_to: str,
+        only_class_ids: frozenset[str] | None = None,
+    ) -> MovementReport:
+        if not year_id.strip():
+            raise ValidationError("Thiếu năm học", {"school_year_id": "Vui lòng chọn năm học"})
+        with self._uow(True) as uow:
+            year = uow.school_years.get(school_id, year_id.strip())
+            if year is None:
+                raise NotFoundError("Không tìm thấy năm học", {"school_year_id": "Không tìm thấy năm học"})
+            start, end = validate_period(period_from, period_to, year.start_date, year.end_date)
+            classes = uow.classes.list(school_id, year.id, PageRequest(size=_ALL_CLASSES), only_class_ids)
+            stays = uow.movements.stays(school_id, year.id)
+        infos = [ClassInfo(c.id, c.name, c.grade_level) for c in classes or []]
+        return movement_report(infos, stays, start, end)
+
+    # -- plumbing ----------------------------------------------------------------------------
+
+    def _write(self, run: Callable[[UnitOfWork], T]) -> T:
+        with self._uow(False) as uow:
+            return run(uow)
+
+
+def _code_duplicate(code: str) -> DuplicateError:
+    return DuplicateError("Mã học sinh đã tồn tại", {"student_code": f"Mã học sinh {code} đã tồn tại"})
+
+
+__all__ = ["LEAVES_CLASS", "MovementsUseCases", "load_reasons"]
