@@ -113,6 +113,27 @@ EXPECTED_ROUTES = {
     ("/step-up", "POST"): AUTHENTICATED,
 }
 
+# Movements (issue 4): transfers, dropouts, returns, class changes, report and dossier.
+EXPECTED_ROUTES.update(
+    {
+        ("/api/v1/movements/reasons", "GET"): "students:movement:read",
+        ("/api/v1/movements/report", "GET"): "students:movement:read",
+        ("/api/v1/movements/transfer-in", "POST"): "students:movement:write",
+        ("/api/v1/students/<id:student_id>/class-change", "POST"): "students:movement:write",
+        ("/api/v1/students/<id:student_id>/dropout", "POST"): "students:movement:write",
+        ("/api/v1/students/<id:student_id>/movements", "GET"): "students:movement:read",
+        ("/api/v1/students/<id:student_id>/return", "POST"): "students:movement:write",
+        ("/api/v1/students/<id:student_id>/transfer-out", "POST"): "students:movement:write",
+        ("/movements/report", "GET"): "students:movement:read",
+        ("/movements/transfer-in", "GET"): "students:movement:write",
+        ("/movements/transfer-in", "POST"): "students:movement:write",
+        ("/students/<id:student_id>/movements", "GET"): "students:movement:read",
+        ("/students/<id:student_id>/movements/<action>", "GET"): "students:movement:write",
+        ("/students/<id:student_id>/movements/<action>", "POST"): "students:movement:write",
+        ("/students/<id:student_id>/movements/<id:movement_id>/dossier", "GET"): "students:movement:read",
+    }
+)
+
 
 def _table(app: flask.Flask) -> dict[tuple[str, str], str | None]:
     out: dict[tuple[str, str], str | None] = {}

@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
-from school.students.v1 import students_pb2, students_pb2_grpc
+from school.students.v1 import movements_pb2, movements_pb2_grpc, students_pb2, students_pb2_grpc
 from school_gateway.errors import N_
 from school_gateway.plugins import DashboardCard, MenuEntry, Plugin, Upstream
 from school_gateway.sessions import loaded_principal
-from school_gateway.students import api, views
+from school_gateway.students import api, movements_api, movements_views, views
 from school_gateway.upstream import stub
 
 STUDENTS = Upstream.from_descriptor(
     "students", "STUDENTS_GRPC_ADDR", students_pb2.DESCRIPTOR, "StudentsService", students_pb2_grpc.StudentsServiceStub
+)
+# Movements (issue 4): a second service on the students server, same token audience.
+MOVEMENTS = Upstream.from_descriptor(
+    "students.movements",
+    "STUDENTS_GRPC_ADDR",
+    movements_pb2.DESCRIPTOR,
+    "MovementsService",
+    movements_pb2_grpc.MovementsServiceStub,
+    audience="students",
 )
 _COUNT_PAGE = 200
 
@@ -38,13 +47,14 @@ def dashboard() -> list[DashboardCard]:
 
 plugin = Plugin(
     name="students",
-    blueprints=[views.bp],
-    api_blueprints=[api.blp],
+    blueprints=[views.bp, movements_views.bp],
+    api_blueprints=[api.blp, movements_api.blp],
     menu=[
         MenuEntry(N_("School years"), "students.school_years", "students:school_year:read", "nav-school-years"),
         MenuEntry(N_("Classes"), "students.classes", "students:class:read", "nav-classes"),
         MenuEntry(N_("Find students"), "students.search", "students:student:read", "nav-student-search"),
+        MenuEntry(N_("Student movements"), "movements.report_page", "students:movement:read", "nav-movements"),
     ],
-    upstreams=[STUDENTS],
+    upstreams=[STUDENTS, MOVEMENTS],
     dashboard=dashboard,
 )

@@ -1,0 +1,367 @@
+"""Pages of student movements: a student's history and actions, transfer-in, the report, the dossier."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import flask
+import grpc
+import marshmallow as ma
+from flask import request, url_for
+from flask.typing import ResponseReturnValue
+from marshmallow import validate
+
+from school.students.v1 import movements_pb2, students_pb2
+from school_gateway.authz import permission
+from school_gateway.errors import N_, GatewayError, field_errors
+from school_gateway.i18n import gettext as _
+from school_gateway.pages import NOTICES, FormResult, form_failure, load_form, render
+from school_gateway.schemas import Boolean, Schema, String, Text, VnDate
+from school_gateway.sessions import loaded_principal
+from school_gateway.students import convert
+from school_gateway.students.movements_api import (
+    dropout_request,
+    placement_fields,
+    transfer_in_request,
+    transfer_out_request,
+)
+from school_gateway.students.movements_convert import movement, report
+from school_gateway.students.movements_schemas import (
+    DOCUMENTS,
+    DropoutSchema,
+    MovementPlacementSchema,
+    TransferInSchema,
+    TransferOutSchema,
+)
+from school_gateway.upstream import stub
+
+bp = flask.Blueprint("movements", __name__)
+NOTICES.setdefault("movement_recorded", N_("The movement was recorded."))
+
+ACTIONS = {
+    "transfer-out": (N_("Transfer to another school"), "TRANSFER_OUT"),
+    "dropout": (N_("Drop out"), "DROPOUT"),
+    "return": (N_("Return to school"), "RETURN"),
+    "class-change": (N_("Change class"), "CLASS_CHANGE"),
+}
+KIND_LABELS = {
+    "TRANSFER_IN": N_("Transferred in"),
+    "TRANSFER_OUT": N_("Transferred out"),
+    "DROPOUT": N_("Dropped out"),
+    "WITHDRAWAL": N_("Withdrawn"),
+    "RETURN": N_("Returned"),
+    "CLASS_CHANGE": N_("Class changed"),
+    "ROLL_OVER": N_("Rolled over"),
+    "COMPLETION": N_("Completed primary school"),
+}
+STATUS_LABELS = {
+    "DANG_HOC": N_("Enrolled"),
+    "CHUYEN_DI": N_("Transferred out"),
+    "NGHI_HOC_TAM_THOI": N_("On temporary leave"),
+    "BO_HOC": N_("Dropped out"),
+    "THOI_HOC": N_("Withdrawn"),
+    "HOAN_THANH_TIEU_HOC": N_("Completed primary school"),
+}
+DOCUMENT_LABELS = {
+    "DON_XIN_CHUYEN_TRUONG": N_("Transfer application (with the receiving school's agreement)"),
+    "HOC_BA": N_("School record (học bạ)"),
+    "TIEN_DO_VA_KET_QUA": N_("Programme progress and summary of results"),
+    "KE_HOACH_GIAO_DUC_CA_NHAN": N_("Individual education plan (if any)"),
+}
+
+
+# Forms take dates as dd/mm/yyyy; checkboxes arrive as "on".
+class TransferOutForm(TransferOutSchema):
+    effective_date = VnDate(required=True, metadata={"label": N_("Effective date")})  # type: ignore[assignment]
+    application_received_on = VnDate(required=True, metadata={"label": N_("Application received on")})  # type: ignore[assignment]
+    handed_over_on = VnDate(load_default=None, allow_none=True, metadata={"label": N_("Documents handed over on")})  # type: ignore[assignment]
+    # The checked documents are read from the form's list, see _documents().
+    documents = String(load_default="")  # type: ignore[assignment]
+    receiving_school_agreed = Boolean(load_default=False, truthy={"on", "true", "1"})
+
+
+class DropoutForm(DropoutSchema):
+    effective_date = VnDate(required=True, metadata={"label": N_("Effective date")})  # type: ignore[assignment]
+    withdrawal = Boolean(load_default=False, truthy={"on", "true", "1"})
+
+
+class PlacementForm(MovementPlacementSchema):
+    effective_date = VnDate(required=True, metadata={"label": N_("Effective date")})  # type: ignore[assignment]
+
+
+class TransferInForm(TransferInSchema):
+    effective_date = VnDate(required=True, metadata={"label": N_("Effective date")})  # type: ignore[assignment]
+    date_of_birth = VnDate(required=True, metadata={"label": N_("Date of birth")})  # type: ignore[assignment]
+    documents = String(load_default="")  # type: ignore[assignment]
+
+
+class ReportForm(Schema):
+    school_year_id = String(load_default="", validate=validate.Length(max=64, error=N_("Too long.")))
+    period_from = VnDate(load_default=None, metadata={"label": N_("From")})
+    period_to = VnDate(load_default=None, metadata={"label": N_("To")})
+    view = Text(load_default="")
+
+
+def movements() -> Any:
+    return stub("students.movements")
+
+
+def _may(name: str) -> bool:
+    principal = loaded_principal()
+    return principal is not None and principal.has(name)
+
+
+def _documents() -> list[str]:
+    return [d for d in request.form.getlist("documents") if d in DOCUMENTS]
+
+
+def _reasons(kind: str) -> list[tuple[str, str]]:
+    answer = movements().ListReasons(movements_pb2.ListReasonsRequest())
+    return [("", _("Choose a reason"))] + [(r.code, r.label) for r in answer.reasons if r.kind == kind]
+
+
+def _class_options(year_id: str = "") -> list[tuple[str, str]]:
+    if not _may("students:class:read"):
+        return []
+    answer = stub("students").ListClasses(students_pb2.ListClassesRequest(school_year_id=year_id, page_size=200))
+    return [("", _("Choose a class"))] + [
+        (c.class_id, _("%(name)s (size %(size)s/%(max)s)", name=c.name, size=c.size, max=c.max_size))
+        for c in answer.classes
+    ]
+
+
+def _history(student_id: str) -> Any:
+    try:
+        return movements().GetMovementHistory(movements_pb2.GetMovementHistoryRequest(student_id=student_id))
+    except grpc.RpcError as err:
+        if err.code() == grpc.StatusCode.NOT_FOUND:
+            raise GatewayError(404, "not_found", _("This student does not exist.")) from None
+        raise
+
+
+def _labels() -> dict[str, Any]:
+    return {
+        "kind_labels": {k: _(v) for k, v in KIND_LABELS.items()},
+        "status_labels": {k: _(v) for k, v in STATUS_LABELS.items()},
+        "document_labels": {k: _(v) for k, v in DOCUMENT_LABELS.items()},
+    }
+
+
+# --- A student's movements --------------------------------------------------------------------
+
+
+@bp.get("/students/<id:student_id>/movements")
+@permission("students:movement:read")
+def history(student_id: str) -> ResponseReturnValue:
+    """Biến động của học sinh: status, the audit trail and the actions allowed now."""
+    answer = _history(student_id)
+    status = answer.status
+    actions: list[tuple[str, str]] = []
+    if _may("students:movement:write"):
+        allowed = {
+            "DANG_HOC": ["transfer-out", "dropout", "class-change"],
+            "NGHI_HOC_TAM_THOI": ["transfer-out", "dropout", "return"],
+            "BO_HOC": ["return"],
+            "THOI_HOC": ["return"],
+        }.get(status, [])
+        actions = [(a, _(ACTIONS[a][0])) for a in allowed]
+    return render(
+        "students/movements_history.html",
+        student=convert.student(answer.student),
+        student_status=status,
+        transferred_in=answer.transferred_in,
+        movements=[movement(m) for m in answer.movements],
+        actions=actions,
+        **_labels(),
+    )
+
+
+def _action_page(student_id: str, action: str, form: FormResult, status: int = 200) -> ResponseReturnValue:
+    answer = _history(student_id)
+    title, kind = ACTIONS[action]
+    if action == "dropout" and form.raw.get("withdrawal"):
+        kind = "WITHDRAWAL"
+    reasons = _reasons(kind)
+    if action == "dropout":
+        reasons += [(r, t) for r, t in _reasons("WITHDRAWAL")[1:] if (r, t) not in reasons]
+    return render(
+        "students/movements_action.html",
+        status,
+        student=convert.student(answer.student),
+        action=action,
+        title=_(title),
+        reasons=reasons,
+        class_options=_class_options() if action in ("return", "class-change") else [],
+        documents=[(d, _(DOCUMENT_LABELS[d])) for d in DOCUMENTS],
+        checked=set(request.form.getlist("documents")) if request.method == "POST" else set(),
+        form=form,
+    )
+
+
+def _known(action: str) -> None:
+    if action not in ACTIONS:
+        raise GatewayError(404, "not_found", _("The requested record was not found."))
+
+
+@bp.get("/students/<id:student_id>/movements/<action>")
+@permission("students:movement:write")
+def action_form(student_id: str, action: str) -> ResponseReturnValue:
+    _known(action)
+    return _action_page(student_id, action, FormResult({}, {}, {}))
+
+
+@bp.post("/students/<id:student_id>/movements/<action>")
+@permission("students:movement:write")
+def record_action(student_id: str, action: str) -> ResponseReturnValue:
+    _known(action)
+    schema = {
+        "transfer-out": TransferOutForm,
+        "dropout": DropoutForm,
+        "return": PlacementForm,
+        "class-change": PlacementForm,
+    }[action]()
+    form = load_form(schema)
+    if not form.errors:
+        data = {**form.data, "documents": _documents()}
+        try:
+            if action == "transfer-out":
+                movements().TransferOut(transfer_out_request(student_id, data))
+            elif action == "dropout":
+                movements().RecordDropout(dropout_request(student_id, data))
+            elif action == "return":
+                movements().RecordReturn(movements_pb2.RecordReturnRequest(**placement_fields(student_id, data)))
+            else:
+                movements().ChangeClass(movements_pb2.ChangeClassRequest(**placement_fields(student_id, data)))
+        except grpc.RpcError as err:
+            if err.code() == grpc.StatusCode.NOT_FOUND:
+                raise GatewayError(404, "not_found", _("The requested record was not found.")) from None
+            if not form_failure(form, err):
+                raise
+        else:
+            target = url_for("movements.history", student_id=student_id, notice="movement_recorded")
+            return flask.redirect(target, 303)
+    return _action_page(student_id, action, form, 400)
+
+
+# --- Transfer in --------------------------------------------------------------------------------
+
+
+def _transfer_in_page(form: FormResult, status: int = 200) -> ResponseReturnValue:
+    return render(
+        "students/movements_transfer_in.html",
+        status,
+        reasons=_reasons("TRANSFER_IN"),
+        class_options=_class_options(),
+        documents=[(d, _(DOCUMENT_LABELS[d])) for d in DOCUMENTS],
+        checked=set(request.form.getlist("documents")) if request.method == "POST" else set(),
+        form=form,
+    )
+
+
+@bp.get("/movements/transfer-in")
+@permission("students:movement:write")
+def transfer_in_form() -> ResponseReturnValue:
+    return _transfer_in_page(FormResult({}, {}, {}))
+
+
+@bp.post("/movements/transfer-in")
+@permission("students:movement:write")
+def transfer_in() -> ResponseReturnValue:
+    form = load_form(TransferInForm())
+    if not form.errors:
+        try:
+            answer = movements().TransferIn(transfer_in_request({**form.data, "documents": _documents()}))
+        except grpc.RpcError as err:
+            if err.code() == grpc.StatusCode.NOT_FOUND:
+                form.fail(
+                    GatewayError(
+                        400, "invalid", _("This class does not exist."), {"class_id": _("This class does not exist.")}
+                    )
+                )
+            elif not form_failure(form, err):
+                raise
+        else:
+            target = url_for("movements.history", student_id=answer.student.student_id, notice="movement_recorded")
+            return flask.redirect(target, 303)
+    return _transfer_in_page(form, 400)
+
+
+# --- Report ---------------------------------------------------------------------------------------
+
+
+@bp.get("/movements/report")
+@permission("students:movement:read")
+def report_page() -> ResponseReturnValue:
+    """Biến động học sinh: per class and grade over a period (default: the whole school year)."""
+    raw = {k: v for k, v in request.args.items() if v.strip()}
+    errors: dict[str, str] = {}
+    try:
+        args = ReportForm().load(raw, unknown=ma.EXCLUDE)
+    except ma.ValidationError as err:
+        errors = field_errors(err.messages)
+        args = {"school_year_id": raw.get("school_year_id", ""), "period_from": None, "period_to": None}
+    years: list[dict[str, Any]] = []
+    if _may("students:school_year:read"):
+        listed = stub("students").ListSchoolYears(students_pb2.ListSchoolYearsRequest(page_size=200))
+        years = [convert.school_year(y) for y in listed.school_years]
+    wanted = args["school_year_id"]
+    selected = wanted if any(y["id"] == wanted for y in years) else (years[0]["id"] if years else wanted)
+    result: dict[str, Any] | None = None
+    status = 200
+    if selected and not errors:
+        try:
+            answer = movements().GetMovementReport(
+                movements_pb2.GetMovementReportRequest(
+                    school_year_id=selected,
+                    period_from=args["period_from"].isoformat() if args["period_from"] else "",
+                    period_to=args["period_to"].isoformat() if args["period_to"] else "",
+                )
+            )
+        except grpc.RpcError as err:
+            form = FormResult({}, {}, raw)
+            if not form_failure(form, err):
+                raise
+            errors = form.errors or {"school_year_id": form.message}
+            status = 400
+        else:
+            result = report(answer)
+    elif errors:
+        status = 400
+    return render(
+        "students/movements_report.html",
+        status,
+        years=years,
+        selected_year=selected,
+        period_from=raw.get("period_from", ""),
+        period_to=raw.get("period_to", ""),
+        errors=errors,
+        report=result,
+        can_transfer_in=_may("students:movement:write"),
+    )
+
+
+# --- Transfer dossier ---------------------------------------------------------------------------
+
+
+@bp.get("/students/<id:student_id>/movements/<id:movement_id>/dossier")
+@permission("students:movement:read")
+def dossier(student_id: str, movement_id: str) -> ResponseReturnValue:
+    """Hồ sơ chuyển trường: a printable page of a transfer out with its document checklist."""
+    answer = _history(student_id)
+    found = next((m for m in answer.movements if m.movement_id == movement_id and m.kind == "TRANSFER_OUT"), None)
+    if found is None:
+        raise GatewayError(404, "not_found", _("The requested record was not found."))
+    item = movement(found)
+    handed = set(item["documents"])
+    return render(
+        "students/movements_dossier.html",
+        student=convert.student(answer.student),
+        m=item,
+        checklist=[(d, _(DOCUMENT_LABELS[d]), d in handed) for d in DOCUMENTS],
+        today=dt.date.today(),
+        overdue=bool(
+            item["handed_over_on"] and item["handover_deadline"] and item["handed_over_on"] > item["handover_deadline"]
+        ),
+        **_labels(),
+    )
