@@ -128,9 +128,15 @@ EXPECTED_ROUTES.update(
         ("/movements/transfer-in", "GET"): "students:movement:write",
         ("/movements/transfer-in", "POST"): "students:movement:write",
         ("/students/<id:student_id>/movements", "GET"): "students:movement:read",
-        ("/students/<id:student_id>/movements/<action>", "GET"): "students:movement:write",
-        ("/students/<id:student_id>/movements/<action>", "POST"): "students:movement:write",
-        ("/students/<id:student_id>/movements/<id:movement_id>/dossier", "GET"): "students:movement:read",
+        ("/students/<id:student_id>/transfer-out", "GET"): "students:movement:write",
+        ("/students/<id:student_id>/transfer-out", "POST"): "students:movement:write",
+        ("/students/<id:student_id>/dropout", "GET"): "students:movement:write",
+        ("/students/<id:student_id>/dropout", "POST"): "students:movement:write",
+        ("/students/<id:student_id>/return", "GET"): "students:movement:write",
+        ("/students/<id:student_id>/return", "POST"): "students:movement:write",
+        ("/students/<id:student_id>/class-change", "GET"): "students:movement:write",
+        ("/students/<id:student_id>/class-change", "POST"): "students:movement:write",
+        ("/students/<id:student_id>/transfer-dossier", "GET"): "students:movement:read",
     }
 )
 

@@ -199,12 +199,12 @@ def test_pages_record_a_transfer_out_and_print_the_dossier(client: FlaskClient, 
     page = client.get(f"/students/{student}/movements", headers={"Accept-Language": "vi"})
     assert page.status_code == 200
     assert "Đang học" in page.text
-    form_page = client.get(f"/students/{student}/movements/transfer-out")
+    form_page = client.get(f"/students/{student}/transfer-out")
     assert form_page.status_code == 200
     token = browser.form_csrf(form_page.text)
 
     bad = client.post(
-        f"/students/{student}/movements/transfer-out",
+        f"/students/{student}/transfer-out",
         data={"csrf_token": token, "effective_date": "31/02/2026", "reason_code": "CHUYEN_NOI_O"},
     )
     assert bad.status_code == 400
@@ -212,7 +212,7 @@ def test_pages_record_a_transfer_out_and_print_the_dossier(client: FlaskClient, 
 
     day = TODAY.strftime("%d/%m/%Y")
     done = client.post(
-        f"/students/{student}/movements/transfer-out",
+        f"/students/{student}/transfer-out",
         data={
             "csrf_token": token,
             "effective_date": day,
@@ -227,9 +227,9 @@ def test_pages_record_a_transfer_out_and_print_the_dossier(client: FlaskClient, 
     assert done.status_code == 303, done.text
     history = client.get(done.headers["Location"])
     assert "Đã chuyển đi" in history.text or "Chuyển trường đi" in history.text
-    link = re.search(r'href="([^"]+/dossier)"', history.text)
+    link = re.search(r'href="([^"]+/transfer-dossier\?movement_id=[^"]+)"', history.text)
     assert link is not None
-    dossier = client.get(link.group(1))
+    dossier = client.get(link.group(1).replace("&amp;", "&"))
     assert dossier.status_code == 200
     assert "Hồ sơ chuyển trường" in dossier.text
     assert "Trường Tiểu học Kim Đồng" in dossier.text
@@ -237,6 +237,11 @@ def test_pages_record_a_transfer_out_and_print_the_dossier(client: FlaskClient, 
     assert 'data-code="KE_HOACH_GIAO_DUC_CA_NHAN" data-done="no"' in dossier.text
     assert day in dossier.text
 
+    latest = client.get(f"/students/{student}/transfer-dossier")
+    assert 'data-code="HOC_BA" data-done="yes"' in latest.text
+    never = client.get(f"/students/{ids['Trần Thị Bình']}/transfer-dossier")
+    assert never.status_code == 200
+    assert 'data-testid="no-dossier"' in never.text
     report = client.get("/movements/report", query_string={"school_year_id": ids["year"]})
     assert report.status_code == 200
     assert "Biến động học sinh" in report.text

@@ -45,6 +45,18 @@ ACTIONS = {
     "return": (N_("Return to school"), "RETURN"),
     "class-change": (N_("Change class"), "CLASS_CHANGE"),
 }
+FORM_ENDPOINTS = {
+    "transfer-out": "movements.transfer_out_form",
+    "dropout": "movements.dropout_form",
+    "return": "movements.return_form",
+    "class-change": "movements.class_change_form",
+}
+POST_ENDPOINTS = {
+    "transfer-out": "movements.transfer_out",
+    "dropout": "movements.dropout",
+    "return": "movements.return_to_school",
+    "class-change": "movements.class_change",
+}
 KIND_LABELS = {
     "TRANSFER_IN": N_("Transferred in"),
     "TRANSFER_OUT": N_("Transferred out"),
@@ -173,6 +185,7 @@ def history(student_id: str) -> ResponseReturnValue:
         transferred_in=answer.transferred_in,
         movements=[movement(m) for m in answer.movements],
         actions=actions,
+        action_endpoints=FORM_ENDPOINTS,
         **_labels(),
     )
 
@@ -190,6 +203,7 @@ def _action_page(student_id: str, action: str, form: FormResult, status: int = 2
         status,
         student=convert.student(answer.student),
         action=action,
+        action_endpoint=POST_ENDPOINTS[action],
         title=_(title),
         reasons=reasons,
         class_options=_class_options() if action in ("return", "class-change") else [],
@@ -199,22 +213,7 @@ def _action_page(student_id: str, action: str, form: FormResult, status: int = 2
     )
 
 
-def _known(action: str) -> None:
-    if action not in ACTIONS:
-        raise GatewayError(404, "not_found", _("The requested record was not found."))
-
-
-@bp.get("/students/<id:student_id>/movements/<action>")
-@permission("students:movement:write")
-def action_form(student_id: str, action: str) -> ResponseReturnValue:
-    _known(action)
-    return _action_page(student_id, action, FormResult({}, {}, {}))
-
-
-@bp.post("/students/<id:student_id>/movements/<action>")
-@permission("students:movement:write")
-def record_action(student_id: str, action: str) -> ResponseReturnValue:
-    _known(action)
+def _record(student_id: str, action: str) -> ResponseReturnValue:
     schema = {
         "transfer-out": TransferOutForm,
         "dropout": DropoutForm,
@@ -242,6 +241,55 @@ def record_action(student_id: str, action: str) -> ResponseReturnValue:
             target = url_for("movements.history", student_id=student_id, notice="movement_recorded")
             return flask.redirect(target, 303)
     return _action_page(student_id, action, form, 400)
+
+
+# One page per action (explicit routes, so each declares its permission on its own).
+@bp.get("/students/<id:student_id>/transfer-out")
+@permission("students:movement:write")
+def transfer_out_form(student_id: str) -> ResponseReturnValue:
+    return _action_page(student_id, "transfer-out", FormResult({}, {}, {}))
+
+
+@bp.post("/students/<id:student_id>/transfer-out")
+@permission("students:movement:write")
+def transfer_out(student_id: str) -> ResponseReturnValue:
+    return _record(student_id, "transfer-out")
+
+
+@bp.get("/students/<id:student_id>/dropout")
+@permission("students:movement:write")
+def dropout_form(student_id: str) -> ResponseReturnValue:
+    return _action_page(student_id, "dropout", FormResult({}, {}, {}))
+
+
+@bp.post("/students/<id:student_id>/dropout")
+@permission("students:movement:write")
+def dropout(student_id: str) -> ResponseReturnValue:
+    return _record(student_id, "dropout")
+
+
+@bp.get("/students/<id:student_id>/return")
+@permission("students:movement:write")
+def return_form(student_id: str) -> ResponseReturnValue:
+    return _action_page(student_id, "return", FormResult({}, {}, {}))
+
+
+@bp.post("/students/<id:student_id>/return")
+@permission("students:movement:write")
+def return_to_school(student_id: str) -> ResponseReturnValue:
+    return _record(student_id, "return")
+
+
+@bp.get("/students/<id:student_id>/class-change")
+@permission("students:movement:write")
+def class_change_form(student_id: str) -> ResponseReturnValue:
+    return _action_page(student_id, "class-change", FormResult({}, {}, {}))
+
+
+@bp.post("/students/<id:student_id>/class-change")
+@permission("students:movement:write")
+def class_change(student_id: str) -> ResponseReturnValue:
+    return _record(student_id, "class-change")
 
 
 # --- Transfer in --------------------------------------------------------------------------------
@@ -274,12 +322,8 @@ def transfer_in() -> ResponseReturnValue:
             answer = movements().TransferIn(transfer_in_request({**form.data, "documents": _documents()}))
         except grpc.RpcError as err:
             if err.code() == grpc.StatusCode.NOT_FOUND:
-                form.fail(
-                    GatewayError(
-                        400, "invalid", _("This class does not exist."), {"class_id": _("This class does not exist.")}
-                    )
-                )
-            elif not form_failure(form, err):
+                raise GatewayError(404, "not_found", _("This class does not exist.")) from None
+            if not form_failure(form, err):
                 raise
         else:
             target = url_for("movements.history", student_id=answer.student.student_id, notice="movement_recorded")
@@ -344,24 +388,33 @@ def report_page() -> ResponseReturnValue:
 # --- Transfer dossier ---------------------------------------------------------------------------
 
 
-@bp.get("/students/<id:student_id>/movements/<id:movement_id>/dossier")
+@bp.get("/students/<id:student_id>/transfer-dossier")
 @permission("students:movement:read")
-def dossier(student_id: str, movement_id: str) -> ResponseReturnValue:
-    """Hồ sơ chuyển trường: a printable page of a transfer out with its document checklist."""
+def dossier(student_id: str) -> ResponseReturnValue:
+    """Hồ sơ chuyển trường: a printable page of a transfer out (``movement_id``, default the latest)
+    with its document checklist; a student never transferred out gets a page saying so."""
     answer = _history(student_id)
-    found = next((m for m in answer.movements if m.movement_id == movement_id and m.kind == "TRANSFER_OUT"), None)
-    if found is None:
+    wanted = request.args.get("movement_id", "")[:64]
+    transfers = [m for m in answer.movements if m.kind == "TRANSFER_OUT"]
+    found = next((m for m in transfers if m.movement_id == wanted), None) if wanted else None
+    if found is None and transfers and not wanted:
+        found = transfers[-1]
+    if found is None and wanted:
         raise GatewayError(404, "not_found", _("The requested record was not found."))
-    item = movement(found)
-    handed = set(item["documents"])
+    item = movement(found) if found is not None else None
+    handed = set(item["documents"]) if item else set()
+    overdue = bool(
+        item
+        and item["handed_over_on"]
+        and item["handover_deadline"]
+        and item["handed_over_on"] > item["handover_deadline"]
+    )
     return render(
         "students/movements_dossier.html",
         student=convert.student(answer.student),
         m=item,
         checklist=[(d, _(DOCUMENT_LABELS[d]), d in handed) for d in DOCUMENTS],
         today=dt.date.today(),
-        overdue=bool(
-            item["handed_over_on"] and item["handover_deadline"] and item["handed_over_on"] > item["handover_deadline"]
-        ),
+        overdue=overdue,
         **_labels(),
     )
