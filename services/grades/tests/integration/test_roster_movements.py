@@ -12,7 +12,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from school.grades.v1 import grades_pb2
-from school.students.v1 import movements_pb2, students_pb2
+from school.students.v1 import movements_events_pb2, movements_pb2, students_pb2
 from school_grades.adapters.tables import roster, roster_changes
 from school_grades.events.inbound import HANDLERS
 from schoolkit.db import transaction
@@ -69,19 +69,19 @@ def test_movements_keep_the_class_rosters(
 ) -> None:
     feed = Feed()
     came = feed.wrap(
-        movements_pb2.StudentTransferredIn(
+        movements_events_pb2.StudentTransferredIn(
             school_id=SCHOOL, student=student("s1", "Phạm Minh Khoa", "c1"), to_class=A, effective_date="2026-03-10"
         ),
         "s1",
     )
     also = feed.wrap(
-        movements_pb2.StudentTransferredIn(
+        movements_events_pb2.StudentTransferredIn(
             school_id=SCHOOL, student=student("s2", "Lê Thị An", "c1"), to_class=A, effective_date="2026-03-10"
         ),
         "s2",
     )
     third = feed.wrap(
-        movements_pb2.StudentTransferredIn(
+        movements_events_pb2.StudentTransferredIn(
             school_id=SCHOOL, student=student("s3", "Trần Bình", "c1"), to_class=A, effective_date="2026-03-10"
         ),
         "s3",
@@ -91,13 +91,13 @@ def test_movements_keep_the_class_rosters(
     assert roster_names(api, "c1") == ["Lê Thị An", "Trần Bình", "Phạm Minh Khoa"]
 
     out = feed.wrap(
-        movements_pb2.StudentTransferredOut(
+        movements_events_pb2.StudentTransferredOut(
             school_id=SCHOOL, student=student("s1", "Phạm Minh Khoa"), from_class=A, effective_date="2026-03-12"
         ),
         "s1",
     )
     dropped = feed.wrap(
-        movements_pb2.StudentDroppedOut(
+        movements_events_pb2.StudentDroppedOut(
             school_id=SCHOOL,
             student=student("s2", "Lê Thị An"),
             from_class=A,
@@ -107,7 +107,7 @@ def test_movements_keep_the_class_rosters(
         "s2",
     )
     moved = feed.wrap(
-        movements_pb2.StudentClassChanged(
+        movements_events_pb2.StudentClassChanged(
             school_id=SCHOOL,
             student=student("s3", "Trần Bình", "c2"),
             from_class=A,
@@ -135,7 +135,7 @@ def test_movements_keep_the_class_rosters(
     assert roster_names(api, "c1") == []
 
     back = feed.wrap(
-        movements_pb2.StudentReturned(
+        movements_events_pb2.StudentReturned(
             school_id=SCHOOL, student=student("s2", "Lê Thị An", "c2"), to_class=B, effective_date="2026-03-20"
         ),
         "s2",
@@ -149,7 +149,7 @@ def test_an_older_departure_does_not_undo_a_newer_arrival(
 ) -> None:
     feed = Feed()
     out = feed.wrap(
-        movements_pb2.StudentDroppedOut(
+        movements_events_pb2.StudentDroppedOut(
             school_id=SCHOOL,
             student=student("s1", "Lê Thị An"),
             from_class=A,
@@ -159,7 +159,7 @@ def test_an_older_departure_does_not_undo_a_newer_arrival(
         "s1",
     )
     back = feed.wrap(
-        movements_pb2.StudentReturned(
+        movements_events_pb2.StudentReturned(
             school_id=SCHOOL, student=student("s1", "Lê Thị An", "c1"), to_class=A, effective_date="2026-03-11"
         ),
         "s1",

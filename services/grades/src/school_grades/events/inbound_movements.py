@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from google.protobuf.message import Message
 from sqlalchemy.orm import Session
 
-from school.students.v1 import movements_pb2, students_pb2
+from school.students.v1 import movements_events_pb2, movements_pb2, students_pb2
 from school_grades.adapters.repositories import SqlAlchemyRosterRepository
 from school_grades.app.projection import project_departure, project_enrolment
 from school_grades.domain.roster import InvalidEventError, Placement, StudentFacts, check_facts
@@ -35,7 +35,11 @@ def _facts(school_id: str, student: students_pb2.Student) -> StudentFacts:
 
 
 def _place(
-    session: Session, event: CloudEvent, school_id: str, student: students_pb2.Student, to: movements_pb2.ClassRef
+    session: Session,
+    event: CloudEvent,
+    school_id: str,
+    student: students_pb2.Student,
+    to: movements_pb2.ClassRef,
 ) -> None:
     facts = _facts(school_id, student)
     if not to.class_id:
@@ -77,27 +81,27 @@ def _leave(
 
 
 def handle_transferred_in(session: Session, event: CloudEvent) -> None:
-    m = movements_pb2.StudentTransferredIn.FromString(event.data)
+    m = movements_events_pb2.StudentTransferredIn.FromString(event.data)
     _place(session, event, m.school_id, m.student, m.to_class)
 
 
 def handle_returned(session: Session, event: CloudEvent) -> None:
-    m = movements_pb2.StudentReturned.FromString(event.data)
+    m = movements_events_pb2.StudentReturned.FromString(event.data)
     _place(session, event, m.school_id, m.student, m.to_class)
 
 
 def handle_class_changed(session: Session, event: CloudEvent) -> None:
-    m = movements_pb2.StudentClassChanged.FromString(event.data)
+    m = movements_events_pb2.StudentClassChanged.FromString(event.data)
     _place(session, event, m.school_id, m.student, m.to_class)
 
 
 def handle_transferred_out(session: Session, event: CloudEvent) -> None:
-    m = movements_pb2.StudentTransferredOut.FromString(event.data)
+    m = movements_events_pb2.StudentTransferredOut.FromString(event.data)
     _leave(session, event, m.school_id, m.student, m.from_class, m.effective_date, "CHUYEN_DI")
 
 
 def handle_dropped_out(session: Session, event: CloudEvent) -> None:
-    m = movements_pb2.StudentDroppedOut.FromString(event.data)
+    m = movements_events_pb2.StudentDroppedOut.FromString(event.data)
     _leave(session, event, m.school_id, m.student, m.from_class, m.effective_date, m.status or "BO_HOC")
 
 
@@ -106,9 +110,9 @@ def _name(message: type[Message]) -> str:
 
 
 MOVEMENT_HANDLERS: Mapping[str, Handler] = {
-    _name(movements_pb2.StudentTransferredIn): handle_transferred_in,
-    _name(movements_pb2.StudentReturned): handle_returned,
-    _name(movements_pb2.StudentClassChanged): handle_class_changed,
-    _name(movements_pb2.StudentTransferredOut): handle_transferred_out,
-    _name(movements_pb2.StudentDroppedOut): handle_dropped_out,
+    _name(movements_events_pb2.StudentTransferredIn): handle_transferred_in,
+    _name(movements_events_pb2.StudentReturned): handle_returned,
+    _name(movements_events_pb2.StudentClassChanged): handle_class_changed,
+    _name(movements_events_pb2.StudentTransferredOut): handle_transferred_out,
+    _name(movements_events_pb2.StudentDroppedOut): handle_dropped_out,
 }

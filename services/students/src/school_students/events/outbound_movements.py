@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from google.protobuf.message import Message
 
-from school.students.v1 import movements_pb2
+from school.students.v1 import movements_events_pb2, movements_pb2
 from school_students.domain.movement_events import ClassRef, StudentMoved
 from school_students.domain.movements import Kind
 from school_students.events.outbound import student_message
@@ -26,7 +26,7 @@ def movement_event(school_id: str, event: StudentMoved) -> tuple[str, Message]:
     details = m.details
     message: Message
     if m.kind is Kind.TRANSFER_IN:
-        message = movements_pb2.StudentTransferredIn(
+        message = movements_events_pb2.StudentTransferredIn(
             school_id=school_id,
             student=student,
             to_class=class_ref_message(m.to_class),
@@ -36,7 +36,7 @@ def movement_event(school_id: str, event: StudentMoved) -> tuple[str, Message]:
             movement_id=m.id,
         )
     elif m.kind is Kind.TRANSFER_OUT:
-        message = movements_pb2.StudentTransferredOut(
+        message = movements_events_pb2.StudentTransferredOut(
             school_id=school_id,
             student=student,
             from_class=class_ref_message(m.from_class),
@@ -47,7 +47,7 @@ def movement_event(school_id: str, event: StudentMoved) -> tuple[str, Message]:
             movement_id=m.id,
         )
     elif m.kind in (Kind.DROPOUT, Kind.WITHDRAWAL):
-        message = movements_pb2.StudentDroppedOut(
+        message = movements_events_pb2.StudentDroppedOut(
             school_id=school_id,
             student=student,
             from_class=class_ref_message(m.from_class),
@@ -57,7 +57,7 @@ def movement_event(school_id: str, event: StudentMoved) -> tuple[str, Message]:
             movement_id=m.id,
         )
     elif m.kind is Kind.RETURN:
-        message = movements_pb2.StudentReturned(
+        message = movements_events_pb2.StudentReturned(
             school_id=school_id,
             student=student,
             to_class=class_ref_message(m.to_class),
@@ -65,7 +65,7 @@ def movement_event(school_id: str, event: StudentMoved) -> tuple[str, Message]:
             movement_id=m.id,
         )
     elif m.kind in (Kind.CLASS_CHANGE, Kind.ROLL_OVER):
-        message = movements_pb2.StudentClassChanged(
+        message = movements_events_pb2.StudentClassChanged(
             school_id=school_id,
             student=student,
             from_class=class_ref_message(m.from_class),
