@@ -166,3 +166,48 @@ def test_an_older_departure_does_not_undo_a_newer_arrival(
     )
     apply(sessions, back, out)  # arrived out of order
     assert roster_names(api_for(), "c1") == ["Lê Thị An"]
+
+
+def test_completion_deletion_and_merge(
+    sessions: sessionmaker[Session], api_for: Callable[..., Any], engine: Engine
+) -> None:
+    feed = Feed()
+    placed = [
+        feed.wrap(
+            movements_events_pb2.StudentTransferredIn(
+                school_id=SCHOOL, student=student(sid, name, "c1"), to_class=A, effective_date="2026-03-10"
+            ),
+            sid,
+        )
+        for sid, name in (("s1", "Lê Thị An"), ("s2", "Trần Bình"), ("s3", "Phạm Khoa"), ("s4", "Phạm Khoa"))
+    ]
+    apply(sessions, *placed)
+    completed = feed.wrap(
+        movements_events_pb2.StudentStatusChanged(
+            school_id=SCHOOL,
+            student=student("s1", "Lê Thị An"),
+            from_class=A,
+            previous_status="DANG_HOC",
+            status="HOAN_THANH_TIEU_HOC",
+            effective_date="2026-06-01",
+        ),
+        "s1",
+    )
+    deleted = feed.wrap(
+        movements_events_pb2.StudentDeleted(school_id=SCHOOL, student_id="s2", student_code="HS-s2"), "s2"
+    )
+    merged = feed.wrap(
+        movements_events_pb2.StudentsMerged(
+            school_id=SCHOOL,
+            surviving=student("s3", "Phạm Khoa", "c1"),
+            merged_student_id="s4",
+            merged_student_code="x",
+        ),
+        "s4",
+    )
+    apply(sessions, completed, deleted, merged)
+    apply(sessions, completed, deleted, merged)  # redelivered: no change, no error
+    assert roster_names(api_for(), "c1") == ["Phạm Khoa"]
+    with engine.connect() as conn:
+        kept = {r.student_id: r.left_status for r in conn.execute(select(roster))}
+    assert kept == {"s1": "HOAN_THANH_TIEU_HOC", "s3": None}

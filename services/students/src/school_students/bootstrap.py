@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 from school_students.adapters.unit_of_work import unit_of_work_factory
 from school_students.api.movements_servicer import MovementsServicer
 from school_students.api.servicer import StudentsServicer
-from school_students.app.movements import MovementsUseCases, load_reasons
+from school_students.app.movements import MovementsUseCases, RecordsUseCases, load_reasons
 from school_students.app.ports import Clock
 from school_students.app.use_cases import StudentsUseCases
 from school_students.config import Settings
@@ -55,5 +55,7 @@ def build(settings: Settings, *, clock: Clock = utc_now) -> Container:
         engine=engine,
         use_cases=use_cases,
         servicer=StudentsServicer(use_cases),
-        movements=MovementsServicer(movements),
+        movements=MovementsServicer(
+            movements, RecordsUseCases(unit_of_work_factory(make_session_factory(engine)), clock)
+        ),
     )

@@ -355,3 +355,100 @@ def test_report_counts_per_class_and_grade(client: Client, clock: Clock) -> None
     assert (whole_year.period_from, whole_year.period_to) == ("2025-09-05", "2026-05-31")
     assert whole_year.total.start == 0
     assert whole_year.total.end == 3
+
+
+def test_roll_over_moves_up_keeps_repeaters_completes_grade_five_and_is_idempotent(
+    client: Client, engine: Engine
+) -> None:
+    old = client.CreateSchoolYear(YEAR).school_year.school_year_id
+    new = client.CreateSchoolYear(
+        students_pb2.CreateSchoolYearRequest(name="2026-2027", start_date="2026-09-05", end_date="2027-05-31")
+    ).school_year.school_year_id
+    c3 = client.CreateClass(students_pb2.CreateClassRequest(school_year_id=old, name="3B", grade_level=3)).school_class
+    c5 = client.CreateClass(students_pb2.CreateClassRequest(school_year_id=old, name="5A", grade_level=5)).school_class
+    up = enrol(client, c3.class_id, "Nguyễn Văn An")
+    stays = enrol(client, c3.class_id, "Trần Thị Bình")
+    marked = enrol(client, c3.class_id, "Lê Văn Cường")
+    done = enrol(client, c5.class_id, "Đỗ Thị Dung")
+    assert client.MarkRepeat(movements_pb2.MarkRepeatRequest(student_id=marked, repeat=True)).school_year_id == old
+
+    request = movements_pb2.RollOverRequest(
+        from_school_year_id=old, to_school_year_id=new, repeater_student_ids=[stays]
+    )
+    result = client.RollOver(request)
+    assert sorted(result.created_class_names) == ["3B", "4B"]
+    summary = {c.from_class.class_name: c for c in result.classes}
+    assert (summary["3B"].promoted, summary["3B"].repeated, summary["3B"].completed) == (1, 2, 0)
+    assert (summary["3B"].to_class.class_name, summary["3B"].repeat_class.class_name) == ("4B", "3B")
+    assert (summary["5A"].promoted, summary["5A"].completed) == (0, 1)
+
+    new_classes = {c.name: c for c in client.ListClasses(students_pb2.ListClassesRequest(school_year_id=new)).classes}
+    assert (new_classes["4B"].size, new_classes["3B"].size, new_classes["4B"].grade_level) == (1, 2, 4)
+    assert size(client, c3.class_id) == 0
+    assert (
+        client.GetStudent(students_pb2.GetStudentRequest(student_id=up)).student.class_id == new_classes["4B"].class_id
+    )
+    finished = client.GetMovementHistory(movements_pb2.GetMovementHistoryRequest(student_id=done))
+    assert finished.status == "HOAN_THANH_TIEU_HOC"
+    assert finished.student.class_id == ""
+    types = event_types(engine)
+    assert types.count("school.students.v1.StudentClassChanged") == 3
+    assert types.count("school.students.v1.StudentStatusChanged") == 1
+    assert types[-1] == "school.students.v1.ClassesRolledOver"
+
+    # Running it again moves nobody and emits nothing.
+    again = client.RollOver(request)
+    assert list(again.classes) == []
+    assert event_types(engine) == types
+
+    _, fields = failure(client.RollOver, movements_pb2.RollOverRequest(from_school_year_id=new, to_school_year_id=old))
+    assert "to_school_year_id" in fields
+
+
+def test_delete_refuses_history_and_merge_keeps_one_record(client: Client, engine: Engine) -> None:
+    _, class_a, class_b = setup_classes(client)
+    mistake = enrol(client, class_a, "Nguyễn Văn Nhầm")
+    code, fields = failure(client.DeleteStudent, movements_pb2.DeleteStudentRequest(student_id=mistake))
+    assert code == grpc.StatusCode.INVALID_ARGUMENT
+    assert fields["reason"] == "Vui lòng nhập lý do"
+    client.DeleteStudent(movements_pb2.DeleteStudentRequest(student_id=mistake, reason="Nhập trùng"))
+    assert size(client, class_a) == 0
+    code, _ = failure(client.GetStudent, students_pb2.GetStudentRequest(student_id=mistake))
+    assert code == grpc.StatusCode.NOT_FOUND
+    assert event_types(engine)[-1] == "school.students.v1.StudentDeleted"
+
+    moved = enrol(client, class_a, "Trần Thị Bình")
+    client.ChangeClass(
+        movements_pb2.ChangeClassRequest(student_id=moved, class_id=class_b, effective_date=TODAY, reason_code="KHAC")
+    )
+    code, fields = failure(client.DeleteStudent, movements_pb2.DeleteStudentRequest(student_id=moved, reason="x"))
+    assert code == grpc.StatusCode.FAILED_PRECONDITION
+    assert "lịch sử biến động" in fields["student_id"]
+
+    keep = enrol(client, class_b, "Lê Văn An")
+    duplicate = enrol(client, class_b, "Lê Văn An")
+    assert size(client, class_b) == 3
+    merged = client.MergeStudents(
+        movements_pb2.MergeStudentsRequest(surviving_student_id=keep, merged_student_id=duplicate, reason="Trùng hồ sơ")
+    ).student
+    assert merged.student_id == keep
+    assert size(client, class_b) == 2
+    assert event_types(engine)[-1] == "school.students.v1.StudentsMerged"
+    elsewhere = enrol(client, class_a, "Phạm Văn Khác")
+    code, fields = failure(
+        client.MergeStudents,
+        movements_pb2.MergeStudentsRequest(surviving_student_id=keep, merged_student_id=elsewhere, reason="x"),
+    )
+    assert code == grpc.StatusCode.FAILED_PRECONDITION
+    assert "hai lớp khác nhau" in fields["merged_student_id"]
+
+
+def test_delete_needs_its_permission(client_for: Callable[..., Client]) -> None:
+    admin = client_for()
+    _, class_a, _ = setup_classes(admin)
+    student = enrol(admin, class_a, "Nguyễn Văn An")
+    writer = client_for(permissions=frozenset({"students:movement:write", "students:student:write"}))
+    code, _ = failure(writer.DeleteStudent, movements_pb2.DeleteStudentRequest(student_id=student, reason="x"))
+    assert code == grpc.StatusCode.PERMISSION_DENIED
+    code, _ = failure(writer.RollOver, movements_pb2.RollOverRequest(from_school_year_id="a", to_school_year_id="b"))
+    assert code == grpc.StatusCode.PERMISSION_DENIED

@@ -167,3 +167,11 @@ def test_next_class_name() -> None:
     assert next_class_name("3B", 3) == "4B"
     assert next_class_name("1A1", 1) == "2A1"
     assert next_class_name("Lớp ghép", 2) == "Lớp ghép"
+
+
+def test_roll_over_moves_up_keeps_repeaters_and_completes_grade_five() -> None:
+    from school_students.domain.movements import roll_over_moves
+
+    assert roll_over_moves(["a", "b", "c"], 3, frozenset({"b"})) == (["a", "c"], ["b"], [])
+    assert roll_over_moves(["a", "b"], 5, frozenset({"a"})) == ([], ["a"], ["b"])
+    assert roll_over_moves([], 2, frozenset()) == ([], [], [])

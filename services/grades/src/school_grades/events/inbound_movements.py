@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from school.students.v1 import movements_events_pb2, movements_pb2, students_pb2
 from school_grades.adapters.repositories import SqlAlchemyRosterRepository
-from school_grades.app.projection import project_departure, project_enrolment
+from school_grades.app.projection import project_departure, project_enrolment, project_removal
 from school_grades.domain.roster import InvalidEventError, Placement, StudentFacts, check_facts
 from school_grades.domain.roster_movements import read_day
 from schoolkit.events.cloudevents import CloudEvent
@@ -105,6 +105,38 @@ def handle_dropped_out(session: Session, event: CloudEvent) -> None:
     _leave(session, event, m.school_id, m.student, m.from_class, m.effective_date, m.status or "BO_HOC")
 
 
+def handle_status_changed(session: Session, event: CloudEvent) -> None:
+    m = movements_events_pb2.StudentStatusChanged.FromString(event.data)
+    if not m.status:
+        raise InvalidEventError("StudentStatusChanged without status")
+    _leave(session, event, m.school_id, m.student, m.from_class, m.effective_date, m.status)
+
+
+def _remove(session: Session, event: CloudEvent, school_id: str, student_id: str) -> None:
+    if not school_id or not student_id:
+        raise InvalidEventError(f"{event.type} lacks school_id or student_id")
+    repo = SqlAlchemyRosterRepository(session)
+    current = repo.get(student_id)
+    if current is not None and current.school_id != school_id:
+        raise InvalidEventError(f"student {student_id} belongs to another school")
+    applied = project_removal(
+        repo, event_id=event.id, event_type=event.type, student_id=student_id, now=datetime.now(UTC)
+    )
+    log.debug("roster.removed", event_id=event.id, student_id=student_id, applied=applied)
+
+
+def handle_deleted(session: Session, event: CloudEvent) -> None:
+    m = movements_events_pb2.StudentDeleted.FromString(event.data)
+    _remove(session, event, m.school_id, m.student_id)
+
+
+def handle_merged(session: Session, event: CloudEvent) -> None:
+    # The surviving record keeps its own roster entry (its class comes with its own events); the
+    # merged id is dropped. Grades has no scores of its own yet to re-point.
+    m = movements_events_pb2.StudentsMerged.FromString(event.data)
+    _remove(session, event, m.school_id, m.merged_student_id)
+
+
 def _name(message: type[Message]) -> str:
     return str(message.DESCRIPTOR.full_name)
 
@@ -115,4 +147,7 @@ MOVEMENT_HANDLERS: Mapping[str, Handler] = {
     _name(movements_events_pb2.StudentClassChanged): handle_class_changed,
     _name(movements_events_pb2.StudentTransferredOut): handle_transferred_out,
     _name(movements_events_pb2.StudentDroppedOut): handle_dropped_out,
+    _name(movements_events_pb2.StudentStatusChanged): handle_status_changed,
+    _name(movements_events_pb2.StudentDeleted): handle_deleted,
+    _name(movements_events_pb2.StudentsMerged): handle_merged,
 }

@@ -6,12 +6,18 @@ import uuid
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Row, func, insert, select, update
+from sqlalchemy import Row, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from school_students.adapters.repositories import utc
-from school_students.adapters.tables import classes, enrolments
-from school_students.adapters.tables_movements import enrolment_movements, student_movements, student_statuses
+from school_students.adapters.tables import classes, enrolments, idempotency_keys, students
+from school_students.adapters.tables_movements import (
+    enrolment_movements,
+    repeat_marks,
+    student_movements,
+    student_record_audit,
+    student_statuses,
+)
 from school_students.app.ports import CurrentStay
 from school_students.domain.movement_events import ClassRef, MovementRecord
 from school_students.domain.movements import Kind, Status, Stay
@@ -162,6 +168,132 @@ class SqlAlchemyMovementRepository:
             .where(enrolments.c.school_id == school_id, classes.c.school_year_id == year_id)
         ).all()
         return [Stay(r[0], r[1], r[2], Kind(r[3]) if r[3] else None, Kind(r[4]) if r[4] else None) for r in rows]
+
+    # -- roll-over ----------------------------------------------------------------------------
+
+    def pupils_of(self, school_id: str, class_id: str) -> list[tuple[str, CurrentStay]]:
+        rows = self._s.execute(
+            select(enrolments.c.student_id, enrolments.c.id, enrolments.c.class_id, enrolments.c.enrolled_on)
+            .where(
+                enrolments.c.school_id == school_id,
+                enrolments.c.class_id == class_id,
+                enrolments.c.left_on.is_(None),
+            )
+            .order_by(enrolments.c.student_id)
+        ).all()
+        return [(r[0], CurrentStay(r[1], r[2], r[3])) for r in rows]
+
+    def set_repeat(
+        self, school_id: str, student_id: str, year_id: str, repeat: bool, note: str, by: str, at: datetime
+    ) -> None:
+        self._s.execute(
+            delete(repeat_marks).where(
+                repeat_marks.c.school_id == school_id,
+                repeat_marks.c.student_id == student_id,
+                repeat_marks.c.school_year_id == year_id,
+            )
+        )
+        if repeat:
+            self._s.execute(
+                insert(repeat_marks).values(
+                    student_id=student_id,
+                    school_year_id=year_id,
+                    school_id=school_id,
+                    note=note,
+                    recorded_by=by,
+                    recorded_at=at,
+                )
+            )
+
+    def repeaters(self, school_id: str, year_id: str) -> frozenset[str]:
+        rows = self._s.execute(
+            select(repeat_marks.c.student_id).where(
+                repeat_marks.c.school_id == school_id, repeat_marks.c.school_year_id == year_id
+            )
+        ).all()
+        return frozenset(r[0] for r in rows)
+
+    # -- deletion and merge -------------------------------------------------------------------
+
+    def history_size(self, school_id: str, student_id: str) -> tuple[int, int]:
+        """(movements, enrolments) recorded for the student."""
+        moves = self._s.execute(
+            select(func.count()).where(
+                student_movements.c.school_id == school_id, student_movements.c.student_id == student_id
+            )
+        ).scalar_one()
+        stays = self._s.execute(
+            select(func.count()).where(enrolments.c.school_id == school_id, enrolments.c.student_id == student_id)
+        ).scalar_one()
+        return int(moves), int(stays)
+
+    def drop_stay(self, school_id: str, enrolment_id: str) -> None:
+        """Remove a duplicate enrolment (merging two records of one child in the same class)."""
+        self._s.execute(delete(enrolment_movements).where(enrolment_movements.c.enrolment_id == enrolment_id))
+        self._s.execute(delete(enrolments).where(enrolments.c.school_id == school_id, enrolments.c.id == enrolment_id))
+
+    def delete_student(self, school_id: str, student_id: str) -> None:
+        own = select(enrolments.c.id).where(enrolments.c.school_id == school_id, enrolments.c.student_id == student_id)
+        self._s.execute(delete(enrolment_movements).where(enrolment_movements.c.enrolment_id.in_(own)))
+        self._s.execute(
+            delete(enrolments).where(enrolments.c.school_id == school_id, enrolments.c.student_id == student_id)
+        )
+        self._s.execute(delete(student_movements).where(student_movements.c.student_id == student_id))
+        self._s.execute(delete(student_statuses).where(student_statuses.c.student_id == student_id))
+        self._s.execute(delete(repeat_marks).where(repeat_marks.c.student_id == student_id))
+        self._s.execute(delete(idempotency_keys).where(idempotency_keys.c.student_id == student_id))
+        self._s.execute(delete(students).where(students.c.school_id == school_id, students.c.id == student_id))
+
+    def move_history(self, school_id: str, from_student: str, to_student: str) -> None:
+        """Re-point the enrolments, movements and marks of ``from_student`` to ``to_student``."""
+        self._s.execute(
+            update(enrolments)
+            .where(enrolments.c.school_id == school_id, enrolments.c.student_id == from_student)
+            .values(student_id=to_student)
+        )
+        offset = self._s.execute(
+            select(func.coalesce(func.max(student_movements.c.seq), 0)).where(
+                student_movements.c.student_id == to_student
+            )
+        ).scalar_one()
+        self._s.execute(
+            update(student_movements)
+            .where(student_movements.c.school_id == school_id, student_movements.c.student_id == from_student)
+            .values(student_id=to_student, seq=student_movements.c.seq + int(offset))
+        )
+        self._s.execute(
+            update(idempotency_keys)
+            .where(idempotency_keys.c.school_id == school_id, idempotency_keys.c.student_id == from_student)
+            .values(student_id=to_student)
+        )
+        self._s.execute(delete(repeat_marks).where(repeat_marks.c.student_id == from_student))
+        self._s.execute(delete(student_statuses).where(student_statuses.c.student_id == from_student))
+
+    def audit(
+        self,
+        school_id: str,
+        action: str,
+        student: tuple[str, str, str],
+        surviving_id: str | None,
+        reason: str,
+        by: str,
+        at: datetime,
+    ) -> None:
+        student_id, code, name = student
+        self._s.execute(
+            insert(student_record_audit).values(
+                id=str(uuid.uuid4()),
+                school_id=school_id,
+                action=action,
+                student_id=student_id,
+                student_code=code,
+                full_name=name,
+                surviving_student_id=surviving_id,
+                reason=reason,
+                recorded_by=by,
+                recorded_at=at,
+            )
+        )
 
 
 def _record(row: Row[Any], refs: dict[str, ClassRef]) -> MovementRecord:

@@ -56,3 +56,33 @@ enrolment_movements = Table(
     Column("joined_by", String(20), nullable=True),
     Column("left_by", String(20), nullable=True),
 )
+
+# "Ở lại lớp": pupils marked to repeat their grade at the roll-over of a school year.
+repeat_marks = Table(
+    "repeat_marks",
+    metadata,
+    Column("student_id", String(ID), ForeignKey("students.id"), primary_key=True),
+    Column("school_year_id", String(ID), ForeignKey("school_years.id"), primary_key=True),
+    Column("school_id", String(SCHOOL_ID), nullable=False),
+    Column("note", String(500), nullable=False),
+    Column("recorded_by", String(ID), nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+)
+
+# Audit trail of record deletions and merges (the student rows themselves are gone afterwards).
+student_record_audit = Table(
+    "student_record_audit",
+    metadata,
+    Column("id", String(ID), primary_key=True),
+    Column("school_id", String(SCHOOL_ID), nullable=False),
+    Column("action", String(10), nullable=False),  # DELETE or MERGE
+    Column("student_id", String(ID), nullable=False),
+    Column("student_code", String(20), nullable=False),
+    Column("full_name", String(100), nullable=False),
+    # MERGE: the surviving record.
+    Column("surviving_student_id", String(ID), nullable=True),
+    Column("reason", String(500), nullable=False),
+    Column("recorded_by", String(ID), nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Index(None, "school_id", "student_id"),
+)

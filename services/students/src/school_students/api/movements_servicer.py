@@ -8,10 +8,19 @@ from school.students.v1 import movements_pb2, movements_pb2_grpc
 from school_students.api import permissions as perm
 from school_students.api.errors import domain_errors
 from school_students.api.servicer import GENDER_FROM_PROTO, authorise, ensure_class_in_scope
-from school_students.app.movements import Dropout, MovementsUseCases, Placement, TransferIn, TransferOut
+from school_students.app.movements import (
+    Dropout,
+    MovementsUseCases,
+    Placement,
+    RecordsUseCases,
+    RollOver,
+    TransferIn,
+    TransferOut,
+)
 from school_students.domain.movement_events import MovementRecord
 from school_students.domain.movements import Counts
 from school_students.events.outbound import student_message
+from school_students.events.outbound_movements import class_ref_message
 from schoolkit.grpc_errors import ForbiddenError
 from schoolkit.grpc_server import current_caller
 
@@ -61,8 +70,9 @@ def counts_message(c: Counts) -> movements_pb2.MovementCounts:
 class MovementsServicer(movements_pb2_grpc.MovementsServiceServicer):
     """One method per RPC; all rules live in the use cases."""
 
-    def __init__(self, use_cases: MovementsUseCases) -> None:
+    def __init__(self, use_cases: MovementsUseCases, records: RecordsUseCases) -> None:
         self._uc = use_cases
+        self._records = records
 
     def register(self, server: grpc.Server) -> str:
         movements_pb2_grpc.add_MovementsServiceServicer_to_server(self, server)
@@ -241,3 +251,71 @@ class MovementsServicer(movements_pb2_grpc.MovementsServiceServicer):
                 for code, label in sorted(codes.items())
             ]
         )
+
+    def MarkRepeat(
+        self, request: movements_pb2.MarkRepeatRequest, context: grpc.ServicerContext
+    ) -> movements_pb2.MarkRepeatResponse:
+        school_id = authorise(perm.MOVEMENT_WRITE)
+        self._student_in_scope(school_id, request.student_id)
+        with domain_errors():
+            year_id = self._records.mark_repeat(
+                school_id, request.student_id, request.repeat, request.note, current_caller().subject
+            )
+        return movements_pb2.MarkRepeatResponse(school_year_id=year_id, repeat=request.repeat)
+
+    def RollOver(
+        self, request: movements_pb2.RollOverRequest, context: grpc.ServicerContext
+    ) -> movements_pb2.RollOverResponse:
+        school_id = authorise(perm.SCHOOL_YEAR_WRITE)
+        with domain_errors():
+            result = self._records.roll_over(
+                RollOver(
+                    school_id=school_id,
+                    from_year_id=request.from_school_year_id,
+                    to_year_id=request.to_school_year_id,
+                    targets={t.from_class_id: t.to_class_id for t in request.targets},
+                    repeater_ids=tuple(request.repeater_student_ids),
+                    recorded_by=current_caller().subject,
+                )
+            )
+        return movements_pb2.RollOverResponse(
+            classes=[
+                movements_pb2.ClassRolledOver(
+                    from_class=class_ref_message(c.from_class),
+                    to_class=class_ref_message(c.to_class),
+                    repeat_class=class_ref_message(c.repeat_class),
+                    promoted=c.promoted,
+                    repeated=c.repeated,
+                    completed=c.completed,
+                )
+                for c in result.classes
+            ],
+            created_class_names=result.created,
+        )
+
+    def DeleteStudent(
+        self, request: movements_pb2.DeleteStudentRequest, context: grpc.ServicerContext
+    ) -> movements_pb2.DeleteStudentResponse:
+        school_id = authorise(perm.STUDENT_DELETE)
+        self._student_in_scope(school_id, request.student_id)
+        with domain_errors():
+            student = self._records.delete_student(
+                school_id, request.student_id, request.reason, current_caller().subject
+            )
+        return movements_pb2.DeleteStudentResponse(student_code=student.student_code)
+
+    def MergeStudents(
+        self, request: movements_pb2.MergeStudentsRequest, context: grpc.ServicerContext
+    ) -> movements_pb2.MergeStudentsResponse:
+        school_id = authorise(perm.STUDENT_DELETE)
+        self._student_in_scope(school_id, request.surviving_student_id)
+        self._student_in_scope(school_id, request.merged_student_id)
+        with domain_errors():
+            student = self._records.merge_students(
+                school_id,
+                request.surviving_student_id,
+                request.merged_student_id,
+                request.reason,
+                current_caller().subject,
+            )
+        return movements_pb2.MergeStudentsResponse(student=student_message(student))

@@ -14,5 +14,6 @@ ALL: tuple[str, ...] = (SCHOOL_YEAR_READ, SCHOOL_YEAR_WRITE, CLASS_READ, CLASS_W
 # Movements (issue 4).
 MOVEMENT_READ = "students:movement:read"
 MOVEMENT_WRITE = "students:movement:write"
-ALL_MOVEMENTS = (MOVEMENT_READ, MOVEMENT_WRITE)
+STUDENT_DELETE = "students:student:delete"
+ALL_MOVEMENTS = (MOVEMENT_READ, MOVEMENT_WRITE, STUDENT_DELETE)
 ALL = (*ALL, *ALL_MOVEMENTS)

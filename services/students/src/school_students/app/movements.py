@@ -6,20 +6,30 @@ import json
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import TypeVar
 
-from school_students.app.ports import Clock, DuplicateKeyError, UnitOfWork, UnitOfWorkFactory
+from school_students.app.ports import Clock, CurrentStay, DuplicateKeyError, UnitOfWork, UnitOfWorkFactory
 from school_students.domain.clock import school_day
 from school_students.domain.errors import (
+    ClassFullError,
     DuplicateError,
     FieldErrors,
     NotFoundError,
     RuleViolationError,
     ValidationError,
 )
-from school_students.domain.movement_events import ClassRef, MovementRecord, StudentMoved
+from school_students.domain.events import ClassCreated
+from school_students.domain.movement_events import (
+    ClassesRolledOver,
+    ClassRef,
+    ClassRollOver,
+    MovementRecord,
+    StudentDeleted,
+    StudentMoved,
+    StudentsMerged,
+)
 from school_students.domain.movements import (
     DEFAULT_REASONS,
     LEAVES_CLASS,
@@ -36,11 +46,13 @@ from school_students.domain.movements import (
     check_reason,
     check_text,
     movement_report,
+    next_class_name,
     next_status,
+    roll_over_moves,
     transfer_deadline,
     validate_period,
 )
-from school_students.domain.school_class import SchoolClass, ensure_room
+from school_students.domain.school_class import ClassSpec, SchoolClass, ensure_room
 from school_students.domain.student import Gender, Student, generated_code, validate_details, validate_student_code
 from schoolkit.pagination import PageRequest
 
@@ -493,3 +505,318 @@ def _code_duplicate(code: str) -> DuplicateError:
 
 
 __all__ = ["LEAVES_CLASS", "MovementsUseCases", "load_reasons"]
+
+
+# -- roll-over, repeat marks, deletion and merge ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RollOver:
+    school_id: str
+    from_year_id: str
+    to_year_id: str
+    targets: Mapping[str, str]
+    repeater_ids: tuple[str, ...]
+    recorded_by: str
+
+
+@dataclass(frozen=True)
+class RollOverResult:
+    classes: list[ClassRollOver]
+    created: list[str]
+
+
+REASON_MAX_LENGTH = 500
+
+
+def _required_reason(errors: FieldErrors, reason: str) -> str:
+    clean = reason.strip()
+    if not clean:
+        errors.add("reason", "Vui lòng nhập lý do")
+    elif len(clean) > REASON_MAX_LENGTH:
+        errors.add("reason", f"Lý do tối đa {REASON_MAX_LENGTH} ký tự")
+    return clean
+
+
+class RecordsUseCases:
+    """Year-end roll-over, repeat marks, and deleting or merging student records."""
+
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
+        self._uow = uow
+        self._clock = clock
+
+    def mark_repeat(self, school_id: str, student_id: str, repeat: bool, note: str, by: str) -> str:
+        errors = FieldErrors()
+        clean_note = check_text(errors, "note", note, "Ghi chú", NOTE_MAX_LENGTH)
+        errors.raise_if_any()
+        with self._uow(False) as uow:
+            student = uow.students.get(school_id, student_id.strip()) if student_id.strip() else None
+            if student is None:
+                raise _student_not_found()
+            school_class = uow.classes.get(school_id, student.class_id) if student.class_id else None
+            if school_class is None:
+                message = "Học sinh không ở lớp nào nên không thể đánh dấu ở lại lớp"
+                raise RuleViolationError(message, {"student_id": message})
+            uow.movements.set_repeat(
+                school_id, student.id, school_class.school_year_id, repeat, clean_note, by, self._clock()
+            )
+            return school_class.school_year_id
+
+    def roll_over(self, cmd: RollOver) -> RollOverResult:
+        errors = FieldErrors()
+        if not cmd.from_year_id.strip():
+            errors.add("from_school_year_id", "Vui lòng chọn năm học cần kết chuyển")
+        if not cmd.to_year_id.strip():
+            errors.add("to_school_year_id", "Vui lòng chọn năm học mới")
+        errors.raise_if_any("Thông tin kết chuyển không hợp lệ")
+
+        def run(uow: UnitOfWork) -> RollOverResult:
+            old = uow.school_years.get(cmd.school_id, cmd.from_year_id.strip())
+            new = uow.school_years.get(cmd.school_id, cmd.to_year_id.strip())
+            if old is None:
+                errors.add("from_school_year_id", "Không tìm thấy năm học cần kết chuyển")
+            if new is None:
+                errors.add("to_school_year_id", "Không tìm thấy năm học mới")
+            if old and new and new.start_date <= old.end_date:
+                errors.add("to_school_year_id", f"Năm học mới phải bắt đầu sau ngày {old.end_date:%d/%m/%Y}")
+            errors.raise_if_any("Thông tin kết chuyển không hợp lệ")
+            assert old is not None
+            assert new is not None
+            page = PageRequest(size=_ALL_CLASSES)
+            old_classes = sorted(
+                uow.classes.list(cmd.school_id, old.id, page) or [], key=lambda c: (c.grade_level, c.name)
+            )
+            new_classes = {c.name: c for c in uow.classes.list(cmd.school_id, new.id, page) or []}
+            new_by_id = {c.id: c for c in new_classes.values()}
+            old_by_id = {c.id: c for c in old_classes}
+            for src_id, dst_id in cmd.targets.items():
+                if src_id not in old_by_id:
+                    errors.add("targets", "Lớp cần kết chuyển không thuộc năm học cũ")
+                elif dst_id not in new_by_id:
+                    errors.add("targets", "Lớp đích không thuộc năm học mới")
+                elif new_by_id[dst_id].grade_level != old_by_id[src_id].grade_level + 1:
+                    errors.add(
+                        "targets",
+                        f"Lớp {old_by_id[src_id].name} phải lên một lớp khối {old_by_id[src_id].grade_level + 1}",
+                    )
+            pupils = {c.id: uow.movements.pupils_of(cmd.school_id, c.id) for c in old_classes}
+            everyone = {sid for rows in pupils.values() for sid, _ in rows}
+            repeaters = uow.movements.repeaters(cmd.school_id, old.id) | {r.strip() for r in cmd.repeater_ids}
+            for wanted in (r.strip() for r in cmd.repeater_ids if r.strip()):
+                if wanted in everyone:
+                    continue
+                # Already rolled over by an earlier run (now in the new year) is fine: re-runs are no-ops.
+                repeater = uow.students.get(cmd.school_id, wanted)
+                if repeater is None or repeater.class_id not in new_by_id:
+                    errors.add("repeater_student_ids", "Có học sinh ở lại lớp không thuộc lớp nào của năm học cũ")
+            errors.raise_if_any("Thông tin kết chuyển không hợp lệ")
+
+            left_on = old.end_date + timedelta(days=1)
+            created: list[str] = []
+            incoming: dict[str, int] = {}
+            summary: list[ClassRollOver] = []
+
+            def target_class(name: str, grade: int, max_size: int) -> SchoolClass:
+                found = new_classes.get(name)
+                if found is None:
+                    found = uow.classes.add(cmd.school_id, new.id, ClassSpec(name, grade, max_size))
+                    uow.emit(cmd.school_id, ClassCreated(found))
+                    new_classes[name] = found
+                    created.append(name)
+                return found
+
+            for source in old_classes:
+                rows = pupils[source.id]
+                if not rows:
+                    continue
+                promoted, repeating, completing = roll_over_moves(
+                    [sid for sid, _ in rows], source.grade_level, repeaters
+                )
+                stays = dict(rows)
+                to: SchoolClass | None = None
+                again: SchoolClass | None = None
+                if promoted:
+                    chosen = cmd.targets.get(source.id)
+                    to = (
+                        new_by_id[chosen]
+                        if chosen
+                        else target_class(
+                            next_class_name(source.name, source.grade_level), source.grade_level + 1, source.max_size
+                        )
+                    )
+                if repeating:
+                    again = target_class(source.name, source.grade_level, source.max_size)
+                for dest, count in ((to, len(promoted)), (again, len(repeating))):
+                    if dest is None:
+                        continue
+                    incoming[dest.id] = incoming.get(dest.id, 0) + count
+                    if dest.size + incoming[dest.id] > dest.max_size:
+                        message = (
+                            f"Lớp {dest.name} năm học {new.name} không đủ chỗ: sĩ số tối đa {dest.max_size}, "
+                            f"cần {dest.size + incoming[dest.id]}"
+                        )
+                        raise ClassFullError(message, {"targets": message})
+                for group, dest in ((promoted, to), (repeating, again)):
+                    for student_id in group:
+                        assert dest is not None
+                        self._move(uow, cmd, student_id, stays[student_id], source, dest, left_on, new.start_date)
+                for student_id in completing:
+                    self._complete(uow, cmd, student_id, stays[student_id], source, left_on)
+                summary.append(
+                    ClassRollOver(
+                        class_ref(source),
+                        class_ref(to) if to else None,
+                        class_ref(again) if again else None,
+                        len(promoted),
+                        len(repeating),
+                        len(completing),
+                    )
+                )
+            if summary:
+                uow.emit(cmd.school_id, ClassesRolledOver(old.id, new.id, tuple(summary)))
+            return RollOverResult(summary, created)
+
+        return _write_once(self._uow, run)
+
+    def _move(
+        self,
+        uow: UnitOfWork,
+        cmd: RollOver,
+        student_id: str,
+        stay: CurrentStay,
+        source: SchoolClass,
+        target: SchoolClass,
+        left_on: date,
+        joined_on: date,
+    ) -> None:
+        student = uow.students.get(cmd.school_id, student_id)
+        assert student is not None
+        status, _ = uow.movements.status(cmd.school_id, student_id)
+        before = status or Status.DANG_HOC
+        after = next_status(before, Kind.ROLL_OVER)
+        uow.movements.leave(cmd.school_id, stay.enrolment_id, left_on, Kind.ROLL_OVER)
+        uow.movements.join(student_id, target, joined_on, Kind.ROLL_OVER)
+        uow.movements.set_status(cmd.school_id, student_id, after, joined_on, False)
+        record = MovementRecord(
+            id=str(uuid.uuid4()),
+            student_id=student_id,
+            kind=Kind.ROLL_OVER,
+            effective_date=joined_on,
+            reason_code="O_LAI_LOP" if target.grade_level == source.grade_level else "LEN_LOP",
+            note="",
+            status_before=before,
+            status_after=after,
+            from_class=class_ref(source),
+            to_class=class_ref(target),
+            details={},
+            recorded_by=cmd.recorded_by,
+            recorded_at=self._clock(),
+        )
+        uow.movements.add(cmd.school_id, record)
+        uow.emit(cmd.school_id, StudentMoved(replace(student, class_id=target.id), record))
+
+    def _complete(
+        self, uow: UnitOfWork, cmd: RollOver, student_id: str, stay: CurrentStay, source: SchoolClass, left_on: date
+    ) -> None:
+        student = uow.students.get(cmd.school_id, student_id)
+        assert student is not None
+        status, transferred_in = uow.movements.status(cmd.school_id, student_id)
+        before = status or Status.DANG_HOC
+        after = next_status(before, Kind.COMPLETION)
+        uow.movements.leave(cmd.school_id, stay.enrolment_id, left_on, Kind.COMPLETION)
+        uow.movements.set_status(cmd.school_id, student_id, after, left_on, transferred_in)
+        record = MovementRecord(
+            id=str(uuid.uuid4()),
+            student_id=student_id,
+            kind=Kind.COMPLETION,
+            effective_date=left_on,
+            reason_code="HOAN_THANH",
+            note="",
+            status_before=before,
+            status_after=after,
+            from_class=class_ref(source),
+            to_class=None,
+            details={},
+            recorded_by=cmd.recorded_by,
+            recorded_at=self._clock(),
+        )
+        uow.movements.add(cmd.school_id, record)
+        uow.emit(cmd.school_id, StudentMoved(replace(student, class_id=""), record))
+
+    def delete_student(self, school_id: str, student_id: str, reason: str, by: str) -> Student:
+        errors = FieldErrors()
+        clean = _required_reason(errors, reason)
+        errors.raise_if_any("Thiếu lý do xóa hồ sơ")
+
+        def run(uow: UnitOfWork) -> Student:
+            student = uow.students.get(school_id, student_id.strip()) if student_id.strip() else None
+            if student is None:
+                raise _student_not_found()
+            moves, stays = uow.movements.history_size(school_id, student.id)
+            if moves or stays > 1:
+                message = "Hồ sơ đã có lịch sử biến động cần lưu giữ nên không thể xóa; hãy dùng gộp hồ sơ nếu bị trùng"
+                raise RuleViolationError(message, {"student_id": message})
+            uow.movements.audit(
+                school_id,
+                "DELETE",
+                (student.id, student.student_code, student.full_name),
+                None,
+                clean,
+                by,
+                self._clock(),
+            )
+            uow.movements.delete_student(school_id, student.id)
+            uow.emit(school_id, StudentDeleted(student, clean))
+            return student
+
+        return _write_once(self._uow, run, refuse_links=True)
+
+    def merge_students(self, school_id: str, surviving_id: str, merged_id: str, reason: str, by: str) -> Student:
+        errors = FieldErrors()
+        clean = _required_reason(errors, reason)
+        keep_id, drop_id = surviving_id.strip(), merged_id.strip()
+        if not keep_id:
+            errors.add("surviving_student_id", "Vui lòng chọn hồ sơ giữ lại")
+        if not drop_id:
+            errors.add("merged_student_id", "Vui lòng chọn hồ sơ bị gộp")
+        if keep_id and keep_id == drop_id:
+            errors.add("merged_student_id", "Hai hồ sơ cần gộp phải khác nhau")
+        errors.raise_if_any("Thông tin gộp hồ sơ không hợp lệ")
+
+        def run(uow: UnitOfWork) -> Student:
+            keep = uow.students.get(school_id, keep_id)
+            drop = uow.students.get(school_id, drop_id)
+            if keep is None:
+                raise NotFoundError("Không tìm thấy học sinh", {"surviving_student_id": "Không tìm thấy học sinh"})
+            if drop is None:
+                raise NotFoundError("Không tìm thấy học sinh", {"merged_student_id": "Không tìm thấy học sinh"})
+            keep_stay = uow.movements.current_stay(school_id, keep.id)
+            drop_stay = uow.movements.current_stay(school_id, drop.id)
+            if keep_stay and drop_stay:
+                if keep_stay.class_id != drop_stay.class_id:
+                    message = "Hai hồ sơ đang ở hai lớp khác nhau; hãy chuyển lớp một hồ sơ trước khi gộp"
+                    raise RuleViolationError(message, {"merged_student_id": message})
+                uow.movements.drop_stay(school_id, drop_stay.enrolment_id)  # the same child, counted twice
+            uow.movements.audit(
+                school_id, "MERGE", (drop.id, drop.student_code, drop.full_name), keep.id, clean, by, self._clock()
+            )
+            uow.movements.move_history(school_id, drop.id, keep.id)
+            uow.movements.delete_student(school_id, drop.id)
+            merged = uow.students.get(school_id, keep.id)
+            assert merged is not None
+            uow.emit(school_id, StudentsMerged(merged, drop.id, drop.student_code, clean))
+            return merged
+
+        return _write_once(self._uow, run, refuse_links=True)
+
+
+def _write_once(uow_factory: UnitOfWorkFactory, run: Callable[[UnitOfWork], T], *, refuse_links: bool = False) -> T:
+    try:
+        with uow_factory(False) as uow:
+            return run(uow)
+    except DuplicateKeyError:
+        # A row of another part of the record (guardians, attendance...) still points at the student.
+        message = "Hồ sơ còn dữ liệu liên quan (phụ huynh, điểm danh...) nên chưa thể xóa hoặc gộp"
+        if refuse_links:
+            raise RuleViolationError(message, {"student_id": message}) from None
+        raise

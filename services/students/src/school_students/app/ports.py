@@ -130,6 +130,33 @@ class MovementRepository(Protocol):
 
     def stays(self, school_id: str, year_id: str) -> list[Stay]: ...
 
+    def pupils_of(self, school_id: str, class_id: str) -> list[tuple[str, CurrentStay]]: ...
+
+    def set_repeat(
+        self, school_id: str, student_id: str, year_id: str, repeat: bool, note: str, by: str, at: datetime
+    ) -> None: ...
+
+    def repeaters(self, school_id: str, year_id: str) -> frozenset[str]: ...
+
+    def history_size(self, school_id: str, student_id: str) -> tuple[int, int]: ...
+
+    def drop_stay(self, school_id: str, enrolment_id: str) -> None: ...
+
+    def delete_student(self, school_id: str, student_id: str) -> None: ...
+
+    def move_history(self, school_id: str, from_student: str, to_student: str) -> None: ...
+
+    def audit(
+        self,
+        school_id: str,
+        action: str,
+        student: tuple[str, str, str],
+        surviving_id: str | None,
+        reason: str,
+        by: str,
+        at: datetime,
+    ) -> None: ...
+
 
 class UnitOfWork(Protocol):
     """One database transaction: commits on a clean exit, rolls back when an exception escapes.

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from school_students.domain.movement_events import StudentMoved
+from school_students.domain.movement_events import ClassesRolledOver, StudentDeleted, StudentMoved, StudentsMerged
 from school_students.domain.school_class import SchoolClass
 from school_students.domain.school_year import SchoolYear
 from school_students.domain.student import Student
@@ -33,4 +33,13 @@ class StudentDetailsChanged:
     student: Student
 
 
-DomainEvent = SchoolYearCreated | ClassCreated | StudentEnrolled | StudentDetailsChanged | StudentMoved
+DomainEvent = (
+    SchoolYearCreated
+    | ClassCreated
+    | StudentEnrolled
+    | StudentDetailsChanged
+    | StudentMoved
+    | ClassesRolledOver
+    | StudentDeleted
+    | StudentsMerged
+)

@@ -45,3 +45,42 @@ class StudentMoved:
 
     student: Student
     movement: MovementRecord
+
+
+@dataclass(frozen=True)
+class ClassRollOver:
+    """One class's part of a roll-over: where its pupils went and how many."""
+
+    from_class: ClassRef
+    to_class: ClassRef | None
+    repeat_class: ClassRef | None
+    promoted: int
+    repeated: int
+    completed: int
+
+
+@dataclass(frozen=True)
+class ClassesRolledOver:
+    """The year-end roll-over (kết chuyển) moved pupils from one school year to the next."""
+
+    from_school_year_id: str
+    to_school_year_id: str
+    classes: tuple[ClassRollOver, ...]
+
+
+@dataclass(frozen=True)
+class StudentDeleted:
+    """A record entered by mistake was deleted (``reason`` stays in the audit trail, not the event)."""
+
+    student: Student
+    reason: str
+
+
+@dataclass(frozen=True)
+class StudentsMerged:
+    """Two records of one child were merged into ``surviving``."""
+
+    surviving: Student
+    merged_student_id: str
+    merged_student_code: str
+    reason: str

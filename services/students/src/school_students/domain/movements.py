@@ -382,3 +382,32 @@ def next_class_name(name: str, grade_level: int) -> str:
     if name and name[0].isdigit() and int(name[0]) == grade_level:
         return f"{grade_level + 1}{name[1:]}"
     return name
+
+
+@dataclass(frozen=True)
+class RollOverPlan:
+    """What happens to one class at the year-end roll-over: where its pupils go."""
+
+    from_class_id: str
+    # Class of the next year for the promoted pupils (grade + 1); empty for grade 5 (they complete).
+    promote_to: str
+    # Class of the next year for repeaters (same grade).
+    repeat_to: str
+
+
+def roll_over_moves(
+    pupils: Iterable[str], grade_level: int, repeaters: frozenset[str], max_grade: int = 5
+) -> tuple[list[str], list[str], list[str]]:
+    """(promoted, repeating, completing) pupil ids of one class: repeaters stay in the grade,
+    the top grade completes primary school, everyone else moves up."""
+    promoted: list[str] = []
+    repeating: list[str] = []
+    completing: list[str] = []
+    for pupil in pupils:
+        if pupil in repeaters:
+            repeating.append(pupil)
+        elif grade_level >= max_grade:
+            completing.append(pupil)
+        else:
+            promoted.append(pupil)
+    return promoted, repeating, completing

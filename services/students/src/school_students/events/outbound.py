@@ -6,7 +6,7 @@ from google.protobuf.message import Message
 
 from school.students.v1 import events_pb2, students_pb2
 from school_students.domain import events
-from school_students.domain.movement_events import StudentMoved
+from school_students.domain.movement_events import ClassesRolledOver, StudentDeleted, StudentMoved, StudentsMerged
 from school_students.domain.school_class import SchoolClass
 from school_students.domain.school_year import SchoolYear
 from school_students.domain.student import Gender, Student
@@ -52,7 +52,7 @@ def student_message(student: Student) -> students_pb2.Student:
 
 def to_message(school_id: str, event: events.DomainEvent) -> tuple[str, Message]:
     """(Kafka key, proto message): the key is the aggregate id so one aggregate's events keep order."""
-    if isinstance(event, StudentMoved):
+    if isinstance(event, StudentMoved | ClassesRolledOver | StudentDeleted | StudentsMerged):
         from school_students.events.outbound_movements import movement_event
 
         return movement_event(school_id, event)

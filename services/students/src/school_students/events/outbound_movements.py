@@ -5,7 +5,13 @@ from __future__ import annotations
 from google.protobuf.message import Message
 
 from school.students.v1 import movements_events_pb2, movements_pb2
-from school_students.domain.movement_events import ClassRef, StudentMoved
+from school_students.domain.movement_events import (
+    ClassesRolledOver,
+    ClassRef,
+    StudentDeleted,
+    StudentMoved,
+    StudentsMerged,
+)
 from school_students.domain.movements import Kind
 from school_students.events.outbound import student_message
 
@@ -18,8 +24,39 @@ def class_ref_message(ref: ClassRef | None) -> movements_pb2.ClassRef:
     )
 
 
-def movement_event(school_id: str, event: StudentMoved) -> tuple[str, Message]:
-    """(Kafka key = student id, message); no sensitive values, only the natural keys."""
+def movement_event(
+    school_id: str, event: StudentMoved | ClassesRolledOver | StudentDeleted | StudentsMerged
+) -> tuple[str, Message]:
+    """(Kafka key, message): the student id (the school year for a roll-over); natural keys only."""
+    if isinstance(event, ClassesRolledOver):
+        return event.to_school_year_id, movements_events_pb2.ClassesRolledOver(
+            school_id=school_id,
+            from_school_year_id=event.from_school_year_id,
+            to_school_year_id=event.to_school_year_id,
+            classes=[
+                movements_pb2.ClassRolledOver(
+                    from_class=class_ref_message(c.from_class),
+                    to_class=class_ref_message(c.to_class),
+                    repeat_class=class_ref_message(c.repeat_class),
+                    promoted=c.promoted,
+                    repeated=c.repeated,
+                    completed=c.completed,
+                )
+                for c in event.classes
+            ],
+        )
+    if isinstance(event, StudentDeleted):
+        return event.student.id, movements_events_pb2.StudentDeleted(
+            school_id=school_id, student_id=event.student.id, student_code=event.student.student_code
+        )
+    if isinstance(event, StudentsMerged):
+        # Keyed by the merged id: it follows that record's earlier events on the same partition.
+        return event.merged_student_id, movements_events_pb2.StudentsMerged(
+            school_id=school_id,
+            surviving=student_message(event.surviving),
+            merged_student_id=event.merged_student_id,
+            merged_student_code=event.merged_student_code,
+        )
     m = event.movement
     student = student_message(event.student)
     day = m.effective_date.isoformat()
@@ -74,6 +111,14 @@ def movement_event(school_id: str, event: StudentMoved) -> tuple[str, Message]:
             kind=m.kind.value,
             movement_id=m.id,
         )
-    else:
-        raise ValueError(f"no event message for movement kind {m.kind}")
+    else:  # COMPLETION: the student leaves the class with a new status
+        message = movements_events_pb2.StudentStatusChanged(
+            school_id=school_id,
+            student=student,
+            from_class=class_ref_message(m.from_class),
+            previous_status=m.status_before.value if m.status_before else "",
+            status=m.status_after.value,
+            effective_date=day,
+            movement_id=m.id,
+        )
     return event.student.id, message

@@ -74,9 +74,47 @@ def upgrade() -> None:
         sa.Column("left_by", sa.String(20), nullable=True),
         sa.PrimaryKeyConstraint("enrolment_id", name="pk_enrolment_movements"),
     )
+    op.create_table(
+        "repeat_marks",
+        sa.Column(
+            "student_id",
+            sa.String(36),
+            sa.ForeignKey("students.id", name="fk_repeat_marks_student_id_students"),
+            nullable=False,
+        ),
+        sa.Column(
+            "school_year_id",
+            sa.String(36),
+            sa.ForeignKey("school_years.id", name="fk_repeat_marks_school_year_id_school_years"),
+            nullable=False,
+        ),
+        sa.Column("school_id", sa.String(64), nullable=False),
+        sa.Column("note", sa.String(500), nullable=False),
+        sa.Column("recorded_by", sa.String(36), nullable=False),
+        sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("student_id", "school_year_id", name="pk_repeat_marks"),
+    )
+    op.create_table(
+        "student_record_audit",
+        sa.Column("id", sa.String(36), nullable=False),
+        sa.Column("school_id", sa.String(64), nullable=False),
+        sa.Column("action", sa.String(10), nullable=False),
+        sa.Column("student_id", sa.String(36), nullable=False),
+        sa.Column("student_code", sa.String(20), nullable=False),
+        sa.Column("full_name", sa.String(100), nullable=False),
+        sa.Column("surviving_student_id", sa.String(36), nullable=True),
+        sa.Column("reason", sa.String(500), nullable=False),
+        sa.Column("recorded_by", sa.String(36), nullable=False),
+        sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name="pk_student_record_audit"),
+    )
+    op.create_index("ix_student_record_audit_school_id_student_id", "student_record_audit", ["school_id", "student_id"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_student_record_audit_school_id_student_id", table_name="student_record_audit")
+    op.drop_table("student_record_audit")
+    op.drop_table("repeat_marks")
     op.drop_table("enrolment_movements")
     op.drop_index("ix_student_movements_school_id_effective_date", table_name="student_movements")
     op.drop_index("ix_student_movements_school_id_student_id_seq", table_name="student_movements")
