@@ -137,6 +137,18 @@ EXPECTED_ROUTES.update(
         ("/students/<id:student_id>/class-change", "GET"): "students:movement:write",
         ("/students/<id:student_id>/class-change", "POST"): "students:movement:write",
         ("/students/<id:student_id>/transfer-dossier", "GET"): "students:movement:read",
+        ("/api/v1/students/<id:student_id>/repeat", "POST"): "students:movement:write",
+        ("/api/v1/roll-over", "POST"): "students:school_year:write",
+        ("/api/v1/students/<id:student_id>/delete", "POST"): "students:student:delete",
+        ("/api/v1/students/<id:student_id>/merge", "POST"): "students:student:delete",
+        ("/students/<id:student_id>/repeat", "GET"): "students:movement:write",
+        ("/students/<id:student_id>/repeat", "POST"): "students:movement:write",
+        ("/students/<id:student_id>/delete", "GET"): "students:student:delete",
+        ("/students/<id:student_id>/delete", "POST"): "students:student:delete",
+        ("/students/<id:student_id>/merge", "GET"): "students:student:delete",
+        ("/students/<id:student_id>/merge", "POST"): "students:student:delete",
+        ("/roll-over", "GET"): "students:school_year:write",
+        ("/roll-over", "POST"): "students:school_year:write",
     }
 )
 

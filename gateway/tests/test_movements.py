@@ -280,3 +280,85 @@ def test_movements_need_the_permissions(client: FlaskClient, browser: Any) -> No
     browser.login(client, "vanphong")
     assert client.get("/api/v1/movements/reasons").status_code == 403
     assert client.get("/movements/report").status_code == 403
+
+
+def test_repeat_roll_over_delete_and_merge(client: FlaskClient, signed_in: str, upstreams: Any, browser: Any) -> None:
+    account = upstreams.identity.accounts["hieutruong"]
+    account.permissions = account.permissions | {"students:student:delete"}
+    token = browser.login(client)
+    h = {"X-CSRFToken": token}
+    ids = _school(client, token)
+    next_year = client.post(
+        "/api/v1/school-years",
+        json={"name": f"{FIRST + 1}-{FIRST + 2}", "start_date": f"{FIRST + 1}-08-01", "end_date": f"{FIRST + 2}-07-31"},
+        headers=h,
+    ).json["id"]
+    marked = client.post(f"/api/v1/students/{ids['Trần Thị Bình']}/repeat", json={"repeat": True}, headers=h)
+    assert marked.status_code == 200, marked.text
+    assert marked.json == {"school_year_id": ids["year"], "repeat": True}
+
+    same = client.post(
+        "/api/v1/roll-over", json={"from_school_year_id": ids["year"], "to_school_year_id": ids["year"]}, headers=h
+    )
+    assert same.status_code == 400
+    assert "Năm học mới phải bắt đầu sau" in same.json["error"]["fields"]["to_school_year_id"]
+
+    page = client.get("/roll-over")
+    assert page.status_code == 200
+    assert "Kết chuyển năm học" in page.text
+    done = client.post(
+        "/roll-over",
+        data={
+            "csrf_token": browser.form_csrf(page.text),
+            "from_school_year_id": ids["year"],
+            "to_school_year_id": next_year,
+        },
+    )
+    assert done.status_code == 200, done.text
+    assert 'data-testid="roll-over-row"' in done.text
+    classes = {
+        c["name"]: c for c in client.get("/api/v1/classes", query_string={"school_year_id": next_year}).json["items"]
+    }
+    assert (classes["4A"]["size"], classes["3A"]["size"]) == (1, 1)
+    again = client.post(
+        "/api/v1/roll-over", json={"from_school_year_id": ids["year"], "to_school_year_id": next_year}, headers=h
+    )
+    assert again.status_code == 200
+    assert again.json == {"classes": [], "created_class_names": []}
+
+    extra = client.post(
+        "/api/v1/students",
+        json={
+            "class_id": classes["4A"]["id"],
+            "full_name": "Nguyễn Văn An",
+            "date_of_birth": "2017-06-15",
+            "gender": "male",
+        },
+        headers=h,
+    ).json
+    wrong = client.post(
+        f"/api/v1/students/{extra['id']}/delete", json={"reason": "Nhập nhầm", "confirm_student_code": "X"}, headers=h
+    )
+    assert wrong.status_code == 400
+    assert "Hãy nhập đúng mã học sinh" in wrong.json["error"]["fields"]["confirm_student_code"]
+    merged = client.post(
+        f"/api/v1/students/{ids['Nguyễn Văn An']}/merge",
+        json={"merged_student_id": extra["id"], "reason": "Trùng", "confirm_student_code": extra["student_code"]},
+        headers=h,
+    )
+    assert merged.status_code == 200, merged.text
+    assert merged.json["id"] == ids["Nguyễn Văn An"]
+    assert client.get(f"/api/v1/students/{extra['id']}").status_code == 404
+    form = client.get(f"/students/{ids['Nguyễn Văn An']}/delete")
+    assert form.status_code == 200
+    assert "Xóa hồ sơ nhập nhầm" in form.text
+    refused = client.post(
+        f"/students/{ids['Nguyễn Văn An']}/delete",
+        data={
+            "csrf_token": browser.form_csrf(form.text),
+            "reason": "Nhập nhầm",
+            "confirm_student_code": merged.json["student_code"],
+        },
+    )
+    assert refused.status_code == 400
+    assert "lịch sử biến động" in refused.text

@@ -21,6 +21,9 @@ if TYPE_CHECKING:
 UNKNOWN_REASON = "MA_TRAN_KHONG_CO"
 READ = "students:movement:read"
 WRITE = "students:movement:write"
+YEAR_WRITE = "students:school_year:write"
+DELETE = "students:student:delete"
+WHY_DELETE = "wrong confirmation code: refused by the service after its checks, nothing is removed"
 WHY_WRITE = "valid shape, unknown reason code: refused by the service after its permission and object checks"
 
 
@@ -60,6 +63,43 @@ def rows() -> list[Row]:
         write("/students/<id:student_id>/return", Obj.STUDENT, "movement_placement_form"),
         Row("/students/<id:student_id>/class-change", "GET", WRITE, obj=Obj.STUDENT),
         write("/students/<id:student_id>/class-change", Obj.STUDENT, "movement_placement_form"),
+        # Ở lại lớp: removing a mark nobody set changes nothing, so the valid call is safe.
+        Row("/api/v1/students/<id:student_id>/repeat", "POST", WRITE, obj=Obj.STUDENT, body="movement_unmark"),
+        Row("/students/<id:student_id>/repeat", "GET", WRITE, obj=Obj.STUDENT),
+        Row("/students/<id:student_id>/repeat", "POST", WRITE, obj=Obj.STUDENT, body="movement_unmark_form"),
+        # Roll-over into the same year: refused by the service (400) after the year lookup (404 elsewhere).
+        Row(
+            "/api/v1/roll-over",
+            "POST",
+            YEAR_WRITE,
+            obj=Obj.YEAR_IN_BODY,
+            probe=Probe.INVALID,
+            body="movement_roll_over_same_year",
+            why="a real roll-over would move every demo pupil",
+        ),
+        Row("/roll-over", "GET", YEAR_WRITE),
+        Row(
+            "/roll-over",
+            "POST",
+            YEAR_WRITE,
+            obj=Obj.YEAR_IN_BODY,
+            probe=Probe.INVALID,
+            body="movement_roll_over_same_year",
+            why="a real roll-over would move every demo pupil",
+        ),
+        # Deleting or merging asks for the record's code again: a wrong code is refused (400) after
+        # the permission and object checks, and nothing is removed.
+        *[
+            Row(rule, "POST", DELETE, obj=Obj.STUDENT, probe=Probe.INVALID, body=body, why=WHY_DELETE)
+            for rule, body in (
+                ("/api/v1/students/<id:student_id>/delete", "movement_delete"),
+                ("/api/v1/students/<id:student_id>/merge", "movement_merge"),
+                ("/students/<id:student_id>/delete", "movement_delete"),
+                ("/students/<id:student_id>/merge", "movement_merge"),
+            )
+        ],
+        Row("/students/<id:student_id>/delete", "GET", DELETE, obj=Obj.STUDENT),
+        Row("/students/<id:student_id>/merge", "GET", DELETE, obj=Obj.STUDENT),
     ]
 
 
@@ -117,6 +157,18 @@ BODIES: Mapping[str, Callable[[World, str, Rel], dict[str, Any]]] = {
     },
     "movement_dropout_form": lambda w, role, rel: _vn(_dropout(w, role, rel), "effective_date"),
     "movement_placement_form": lambda w, role, rel: _vn(_placement(w, role, rel), "effective_date"),
+    "movement_unmark": lambda w, role, rel: {"repeat": False},
+    "movement_unmark_form": lambda w, role, rel: {"note": ""},
+    "movement_roll_over_same_year": lambda w, role, rel: {
+        "from_school_year_id": w.year_for(rel),
+        "to_school_year_id": w.year_for(rel),
+    },
+    "movement_delete": lambda w, role, rel: {"reason": "Kiểm thử ma trận", "confirm_student_code": "KHONG-KHOP"},
+    "movement_merge": lambda w, role, rel: {
+        "reason": "Kiểm thử ma trận",
+        "confirm_student_code": "KHONG-KHOP",
+        "merged_student_id": w.student_for(role, rel),
+    },
     "movement_transfer_in_form": lambda w, role, rel: _vn(
         _transfer_in(w, role, rel), "effective_date", "date_of_birth"
     ),

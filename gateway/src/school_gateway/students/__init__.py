@@ -54,6 +54,7 @@ plugin = Plugin(
         MenuEntry(N_("Classes"), "students.classes", "students:class:read", "nav-classes"),
         MenuEntry(N_("Find students"), "students.search", "students:student:read", "nav-student-search"),
         MenuEntry(N_("Student movements"), "movements.report_page", "students:movement:read", "nav-movements"),
+        MenuEntry(N_("Year-end roll-over"), "movements.roll_over_form", "students:school_year:write", "nav-roll-over"),
     ],
     upstreams=[STUDENTS, MOVEMENTS],
     dashboard=dashboard,

@@ -14,17 +14,25 @@ from school_gateway.i18n import gettext as _
 from school_gateway.students import convert
 from school_gateway.students.movements_convert import movement, report
 from school_gateway.students.movements_schemas import (
+    DeleteStudentResultSchema,
+    DeleteStudentSchema,
     DropoutSchema,
+    MergeStudentsSchema,
     MovementHistorySchema,
     MovementPlacementSchema,
     MovementReasonListSchema,
     MovementReportArgs,
     MovementReportSchema,
     MovementSchema,
+    RepeatResultSchema,
+    RepeatSchema,
+    RollOverResultSchema,
+    RollOverSchema,
     TransferInResultSchema,
     TransferInSchema,
     TransferOutSchema,
 )
+from school_gateway.students.schemas import StudentSchema
 from school_gateway.upstream import stub
 
 blp = ApiBlueprint(
@@ -214,3 +222,100 @@ def reasons() -> dict[str, Any]:
     """The configured reason codes per movement kind."""
     answer = movements().ListReasons(movements_pb2.ListReasonsRequest())
     return {"items": [{"kind": r.kind, "code": r.code, "label": r.label} for r in answer.reasons]}
+
+
+@blp.route("/students/<id:student_id>/repeat", methods=["POST"])
+@permission("students:movement:write")
+@blp.arguments(RepeatSchema)
+@blp.response(200, RepeatResultSchema)
+@blp.alt_response(404, response="NOT_FOUND")
+def mark_repeat(body: dict[str, Any], student_id: str) -> dict[str, Any]:
+    """Ở lại lớp: mark (or unmark) the student as repeating the grade at the next roll-over."""
+    answer = _call(
+        "MarkRepeat",
+        movements_pb2.MarkRepeatRequest(student_id=student_id, repeat=body["repeat"], note=body["note"]),
+        _student_missing(),
+    )
+    return {"school_year_id": answer.school_year_id, "repeat": answer.repeat}
+
+
+def roll_over_request(body: dict[str, Any]) -> movements_pb2.RollOverRequest:
+    return movements_pb2.RollOverRequest(
+        from_school_year_id=body["from_school_year_id"],
+        to_school_year_id=body["to_school_year_id"],
+        targets=[
+            movements_pb2.ClassTarget(from_class_id=t["from_class_id"], to_class_id=t["to_class_id"])
+            for t in body["targets"]
+        ],
+        repeater_student_ids=body["repeater_student_ids"],
+    )
+
+
+def roll_over_result(answer: Any) -> dict[str, Any]:
+    return {
+        "classes": [
+            {
+                "from_class_name": c.from_class.class_name,
+                "to_class_name": c.to_class.class_name,
+                "repeat_class_name": c.repeat_class.class_name,
+                "promoted": c.promoted,
+                "repeated": c.repeated,
+                "completed": c.completed,
+            }
+            for c in answer.classes
+        ],
+        "created_class_names": list(answer.created_class_names),
+    }
+
+
+@blp.route("/roll-over", methods=["POST"])
+@permission("students:school_year:write")
+@blp.arguments(RollOverSchema)
+@blp.response(200, RollOverResultSchema)
+@blp.alt_response(404, response="NOT_FOUND")
+def roll_over(body: dict[str, Any]) -> dict[str, Any]:
+    """Kết chuyển năm học: pupils move up a grade (repeaters stay, grade 5 completes primary school).
+
+    Targets default to the same letter one grade up (3B → 4B), created when missing. Running it
+    again moves only pupils still left in the old year's classes.
+    """
+    answer = _call("RollOver", roll_over_request(body))
+    return roll_over_result(answer)
+
+
+@blp.route("/students/<id:student_id>/delete", methods=["POST"])
+@permission("students:student:delete")
+@blp.arguments(DeleteStudentSchema)
+@blp.response(200, DeleteStudentResultSchema)
+@blp.alt_response(404, response="NOT_FOUND")
+def delete_student(body: dict[str, Any], student_id: str) -> dict[str, Any]:
+    """Delete a record entered by mistake (no movement history); the code is typed again to confirm."""
+    answer = _call(
+        "DeleteStudent",
+        movements_pb2.DeleteStudentRequest(
+            student_id=student_id, reason=body["reason"], confirm_student_code=body["confirm_student_code"]
+        ),
+        _student_missing(),
+    )
+    return {"student_code": answer.student_code}
+
+
+@blp.route("/students/<id:student_id>/merge", methods=["POST"])
+@permission("students:student:delete")
+@blp.arguments(MergeStudentsSchema)
+@blp.response(200, StudentSchema)
+@blp.alt_response(404, response="NOT_FOUND")
+def merge_students(body: dict[str, Any], student_id: str) -> dict[str, Any]:
+    """Merge a duplicate record of the same child into this one (this id stays; the duplicate's
+    enrolment and movement history move over). The duplicate's code is typed again to confirm."""
+    answer = _call(
+        "MergeStudents",
+        movements_pb2.MergeStudentsRequest(
+            surviving_student_id=student_id,
+            merged_student_id=body["merged_student_id"],
+            reason=body["reason"],
+            confirm_student_code=body["confirm_student_code"],
+        ),
+        _student_missing(),
+    )
+    return convert.student(answer.student)

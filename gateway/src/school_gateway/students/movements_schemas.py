@@ -155,3 +155,58 @@ class MovementReasonSchema(Schema):
 
 class MovementReasonListSchema(Schema):
     items = List(Nested(MovementReasonSchema), required=True)
+
+
+class RepeatSchema(Schema):
+    repeat = Boolean(load_default=True, metadata={"label": N_("Repeats the grade")})
+    note = Text(load_default="", validate=_NOTE, metadata={"label": N_("Note")})
+
+
+class RepeatResultSchema(Schema):
+    school_year_id = String(required=True)
+    repeat = Boolean(required=True)
+
+
+class ClassTargetSchema(Schema):
+    from_class_id = String(required=True, validate=_ID, metadata={"label": N_("Class")})
+    to_class_id = String(required=True, validate=_ID, metadata={"label": N_("Target class")})
+
+
+class RollOverSchema(Schema):
+    from_school_year_id = String(required=True, validate=_ID, metadata={"label": N_("School year")})
+    to_school_year_id = String(required=True, validate=_ID, metadata={"label": N_("Next school year")})
+    targets = List(Nested(ClassTargetSchema), load_default=list, metadata={"label": N_("Target classes")})
+    repeater_student_ids = List(
+        String(validate=_ID), load_default=list, metadata={"label": N_("Students repeating the grade")}
+    )
+
+
+class ClassRolledOverSchema(Schema):
+    from_class_name = String(required=True)
+    to_class_name = String(required=True)
+    repeat_class_name = String(required=True)
+    promoted = Integer(required=True)
+    repeated = Integer(required=True)
+    completed = Integer(required=True)
+
+
+class RollOverResultSchema(Schema):
+    classes = List(Nested(ClassRolledOverSchema), required=True)
+    created_class_names = List(String(), required=True)
+
+
+class DeleteStudentSchema(Schema):
+    reason = Text(
+        required=True,
+        validate=validate.Length(min=1, max=500, error=N_("At most 500 characters.")),
+        metadata={"label": N_("Reason")},
+    )
+    confirm_student_code = Text(required=True, validate=_CODE, metadata={"label": N_("Student code (confirmation)")})
+
+
+class DeleteStudentResultSchema(Schema):
+    student_code = String(required=True)
+
+
+class MergeStudentsSchema(DeleteStudentSchema):
+    merged_student_id = String(required=True, validate=_ID, metadata={"label": N_("Duplicate record")})

@@ -23,6 +23,7 @@ from school_gateway.students import convert
 from school_gateway.students.movements_api import (
     dropout_request,
     placement_fields,
+    roll_over_result,
     transfer_in_request,
     transfer_out_request,
 )
@@ -38,6 +39,8 @@ from school_gateway.upstream import stub
 
 bp = flask.Blueprint("movements", __name__)
 NOTICES.setdefault("movement_recorded", N_("The movement was recorded."))
+NOTICES.setdefault("student_deleted", N_("The student record was deleted."))
+NOTICES.setdefault("students_merged", N_("The two records were merged."))
 
 ACTIONS = {
     "transfer-out": (N_("Transfer to another school"), "TRANSFER_OUT"),
@@ -46,6 +49,9 @@ ACTIONS = {
     "class-change": (N_("Change class"), "CLASS_CHANGE"),
 }
 FORM_ENDPOINTS = {
+    "repeat": "movements.repeat_form",
+    "delete": "movements.delete_form",
+    "merge": "movements.merge_form",
     "transfer-out": "movements.transfer_out_form",
     "dropout": "movements.dropout_form",
     "return": "movements.return_form",
@@ -178,6 +184,10 @@ def history(student_id: str) -> ResponseReturnValue:
             "THOI_HOC": ["return"],
         }.get(status, [])
         actions = [(a, _(ACTIONS[a][0])) for a in allowed]
+        if status == "DANG_HOC":
+            actions.append(("repeat", _("Repeat the grade")))
+    if _may("students:student:delete"):
+        actions += [("delete", _("Delete record entered by mistake")), ("merge", _("Merge a duplicate record"))]
     return render(
         "students/movements_history.html",
         student=convert.student(answer.student),
@@ -418,3 +428,172 @@ def dossier(student_id: str) -> ResponseReturnValue:
         overdue=overdue,
         **_labels(),
     )
+
+
+# --- Repeating the grade (ở lại lớp) --------------------------------------------------------------
+
+
+class RepeatForm(Schema):
+    repeat = Boolean(load_default=False, truthy={"on", "true", "1"})
+    note = Text(load_default="", validate=validate.Length(max=500, error=N_("At most 500 characters.")))
+
+
+def _simple_page(
+    template: str, student_id: str, form: FormResult, status: int = 200, **extra: Any
+) -> ResponseReturnValue:
+    answer = _history(student_id)
+    return render(template, status, student=convert.student(answer.student), form=form, **extra)
+
+
+@bp.get("/students/<id:student_id>/repeat")
+@permission("students:movement:write")
+def repeat_form(student_id: str) -> ResponseReturnValue:
+    return _simple_page("students/movements_repeat.html", student_id, FormResult({}, {}, {}))
+
+
+@bp.post("/students/<id:student_id>/repeat")
+@permission("students:movement:write")
+def repeat(student_id: str) -> ResponseReturnValue:
+    form = load_form(RepeatForm())
+    if not form.errors:
+        try:
+            movements().MarkRepeat(
+                movements_pb2.MarkRepeatRequest(
+                    student_id=student_id, repeat=form.data["repeat"], note=form.data["note"]
+                )
+            )
+        except grpc.RpcError as err:
+            if err.code() == grpc.StatusCode.NOT_FOUND:
+                raise GatewayError(404, "not_found", _("This student does not exist.")) from None
+            if not form_failure(form, err):
+                raise
+        else:
+            return flask.redirect(url_for("movements.history", student_id=student_id, notice="movement_recorded"), 303)
+    return _simple_page("students/movements_repeat.html", student_id, form, 400)
+
+
+# --- Deleting and merging records -----------------------------------------------------------------
+
+
+class DeleteForm(Schema):
+    reason = Text(required=True, validate=validate.Length(max=500, error=N_("At most 500 characters.")))
+    confirm_student_code = Text(required=True, validate=validate.Length(max=20, error=N_("At most 20 characters.")))
+
+
+class MergeForm(DeleteForm):
+    merged_student_id = String(
+        required=True,
+        validate=validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$", error=N_("Invalid id.")),
+    )
+
+
+@bp.get("/students/<id:student_id>/delete")
+@permission("students:student:delete")
+def delete_form(student_id: str) -> ResponseReturnValue:
+    return _simple_page("students/movements_delete.html", student_id, FormResult({}, {}, {}), merge=False)
+
+
+@bp.post("/students/<id:student_id>/delete")
+@permission("students:student:delete")
+def delete_record(student_id: str) -> ResponseReturnValue:
+    form = load_form(DeleteForm())
+    if not form.errors:
+        try:
+            movements().DeleteStudent(
+                movements_pb2.DeleteStudentRequest(
+                    student_id=student_id,
+                    reason=form.data["reason"],
+                    confirm_student_code=form.data["confirm_student_code"],
+                )
+            )
+        except grpc.RpcError as err:
+            if err.code() == grpc.StatusCode.NOT_FOUND:
+                raise GatewayError(404, "not_found", _("This student does not exist.")) from None
+            if not form_failure(form, err):
+                raise
+        else:
+            return flask.redirect(url_for("students.search", notice="student_deleted"), 303)
+    return _simple_page("students/movements_delete.html", student_id, form, 400, merge=False)
+
+
+@bp.get("/students/<id:student_id>/merge")
+@permission("students:student:delete")
+def merge_form(student_id: str) -> ResponseReturnValue:
+    return _simple_page("students/movements_delete.html", student_id, FormResult({}, {}, {}), merge=True)
+
+
+@bp.post("/students/<id:student_id>/merge")
+@permission("students:student:delete")
+def merge_records(student_id: str) -> ResponseReturnValue:
+    form = load_form(MergeForm())
+    if not form.errors:
+        try:
+            movements().MergeStudents(
+                movements_pb2.MergeStudentsRequest(
+                    surviving_student_id=student_id,
+                    merged_student_id=form.data["merged_student_id"],
+                    reason=form.data["reason"],
+                    confirm_student_code=form.data["confirm_student_code"],
+                )
+            )
+        except grpc.RpcError as err:
+            if err.code() == grpc.StatusCode.NOT_FOUND:
+                raise GatewayError(404, "not_found", _("This student does not exist.")) from None
+            if not form_failure(form, err):
+                raise
+        else:
+            return flask.redirect(url_for("movements.history", student_id=student_id, notice="students_merged"), 303)
+    return _simple_page("students/movements_delete.html", student_id, form, 400, merge=True)
+
+
+# --- Year-end roll-over (kết chuyển) -------------------------------------------------------------
+
+
+class RollOverForm(Schema):
+    from_school_year_id = String(required=True, validate=validate.Length(max=64, error=N_("Too long.")))
+    to_school_year_id = String(required=True, validate=validate.Length(max=64, error=N_("Too long.")))
+
+
+def _roll_over_page(form: FormResult, status: int = 200, result: dict[str, Any] | None = None) -> ResponseReturnValue:
+    years: list[dict[str, Any]] = []
+    if _may("students:school_year:read"):
+        listed = stub("students").ListSchoolYears(students_pb2.ListSchoolYearsRequest(page_size=200))
+        years = [convert.school_year(y) for y in listed.school_years]
+    return render(
+        "students/movements_roll_over.html",
+        status,
+        years=[(y["id"], y["name"]) for y in years],
+        form=form,
+        result=result,
+    )
+
+
+@bp.get("/roll-over")
+@permission("students:school_year:write")
+def roll_over_form() -> ResponseReturnValue:
+    return _roll_over_page(FormResult({}, {}, {}))
+
+
+@bp.post("/roll-over")
+@permission("students:school_year:write")
+def roll_over() -> ResponseReturnValue:
+    """Kết chuyển năm học: one click per year; repeaters come from the "ở lại lớp" marks."""
+    form = load_form(RollOverForm())
+    result: dict[str, Any] | None = None
+    if not form.errors:
+        try:
+            answer = movements().RollOver(
+                movements_pb2.RollOverRequest(
+                    from_school_year_id=form.data["from_school_year_id"],
+                    to_school_year_id=form.data["to_school_year_id"],
+                )
+            )
+        except grpc.RpcError as err:
+            if err.code() == grpc.StatusCode.NOT_FOUND:
+                raise GatewayError(404, "not_found", _("This school year does not exist.")) from None
+            if not form_failure(form, err):
+                raise
+        else:
+            result = roll_over_result(answer)
+            return _roll_over_page(form, 200, result)
+    return _roll_over_page(form, 400)

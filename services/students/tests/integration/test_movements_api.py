@@ -411,7 +411,16 @@ def test_delete_refuses_history_and_merge_keeps_one_record(client: Client, engin
     code, fields = failure(client.DeleteStudent, movements_pb2.DeleteStudentRequest(student_id=mistake))
     assert code == grpc.StatusCode.INVALID_ARGUMENT
     assert fields["reason"] == "Vui lòng nhập lý do"
-    client.DeleteStudent(movements_pb2.DeleteStudentRequest(student_id=mistake, reason="Nhập trùng"))
+    code, fields = failure(
+        client.DeleteStudent,
+        movements_pb2.DeleteStudentRequest(student_id=mistake, reason="Nhập trùng", confirm_student_code="HS9"),
+    )
+    assert code == grpc.StatusCode.INVALID_ARGUMENT
+    assert "Hãy nhập đúng mã học sinh" in fields["confirm_student_code"]
+    code_of = client.GetStudent(students_pb2.GetStudentRequest(student_id=mistake)).student.student_code
+    client.DeleteStudent(
+        movements_pb2.DeleteStudentRequest(student_id=mistake, reason="Nhập trùng", confirm_student_code=code_of)
+    )
     assert size(client, class_a) == 0
     code, _ = failure(client.GetStudent, students_pb2.GetStudentRequest(student_id=mistake))
     assert code == grpc.StatusCode.NOT_FOUND
@@ -421,7 +430,11 @@ def test_delete_refuses_history_and_merge_keeps_one_record(client: Client, engin
     client.ChangeClass(
         movements_pb2.ChangeClassRequest(student_id=moved, class_id=class_b, effective_date=TODAY, reason_code="KHAC")
     )
-    code, fields = failure(client.DeleteStudent, movements_pb2.DeleteStudentRequest(student_id=moved, reason="x"))
+    moved_code = client.GetStudent(students_pb2.GetStudentRequest(student_id=moved)).student.student_code
+    code, fields = failure(
+        client.DeleteStudent,
+        movements_pb2.DeleteStudentRequest(student_id=moved, reason="x", confirm_student_code=moved_code),
+    )
     assert code == grpc.StatusCode.FAILED_PRECONDITION
     assert "lịch sử biến động" in fields["student_id"]
 
@@ -429,7 +442,14 @@ def test_delete_refuses_history_and_merge_keeps_one_record(client: Client, engin
     duplicate = enrol(client, class_b, "Lê Văn An")
     assert size(client, class_b) == 3
     merged = client.MergeStudents(
-        movements_pb2.MergeStudentsRequest(surviving_student_id=keep, merged_student_id=duplicate, reason="Trùng hồ sơ")
+        movements_pb2.MergeStudentsRequest(
+            surviving_student_id=keep,
+            merged_student_id=duplicate,
+            reason="Trùng hồ sơ",
+            confirm_student_code=client.GetStudent(
+                students_pb2.GetStudentRequest(student_id=duplicate)
+            ).student.student_code,
+        )
     ).student
     assert merged.student_id == keep
     assert size(client, class_b) == 2
@@ -437,7 +457,14 @@ def test_delete_refuses_history_and_merge_keeps_one_record(client: Client, engin
     elsewhere = enrol(client, class_a, "Phạm Văn Khác")
     code, fields = failure(
         client.MergeStudents,
-        movements_pb2.MergeStudentsRequest(surviving_student_id=keep, merged_student_id=elsewhere, reason="x"),
+        movements_pb2.MergeStudentsRequest(
+            surviving_student_id=keep,
+            merged_student_id=elsewhere,
+            reason="x",
+            confirm_student_code=client.GetStudent(
+                students_pb2.GetStudentRequest(student_id=elsewhere)
+            ).student.student_code,
+        ),
     )
     assert code == grpc.StatusCode.FAILED_PRECONDITION
     assert "hai lớp khác nhau" in fields["merged_student_id"]

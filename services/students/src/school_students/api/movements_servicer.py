@@ -300,7 +300,7 @@ class MovementsServicer(movements_pb2_grpc.MovementsServiceServicer):
         self._student_in_scope(school_id, request.student_id)
         with domain_errors():
             student = self._records.delete_student(
-                school_id, request.student_id, request.reason, current_caller().subject
+                school_id, request.student_id, request.reason, current_caller().subject, request.confirm_student_code
             )
         return movements_pb2.DeleteStudentResponse(student_code=student.student_code)
 
@@ -317,5 +317,6 @@ class MovementsServicer(movements_pb2_grpc.MovementsServiceServicer):
                 request.merged_student_id,
                 request.reason,
                 current_caller().subject,
+                request.confirm_student_code,
             )
         return movements_pb2.MergeStudentsResponse(student=student_message(student))

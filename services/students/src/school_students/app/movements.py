@@ -574,9 +574,10 @@ class RecordsUseCases:
             old = uow.school_years.get(cmd.school_id, cmd.from_year_id.strip())
             new = uow.school_years.get(cmd.school_id, cmd.to_year_id.strip())
             if old is None:
-                errors.add("from_school_year_id", "Không tìm thấy năm học cần kết chuyển")
+                message = "Không tìm thấy năm học cần kết chuyển"
+                raise NotFoundError(message, {"from_school_year_id": message})
             if new is None:
-                errors.add("to_school_year_id", "Không tìm thấy năm học mới")
+                raise NotFoundError("Không tìm thấy năm học mới", {"to_school_year_id": "Không tìm thấy năm học mới"})
             if old and new and new.start_date <= old.end_date:
                 errors.add("to_school_year_id", f"Năm học mới phải bắt đầu sau ngày {old.end_date:%d/%m/%Y}")
             errors.raise_if_any("Thông tin kết chuyển không hợp lệ")
@@ -743,7 +744,7 @@ class RecordsUseCases:
         uow.movements.add(cmd.school_id, record)
         uow.emit(cmd.school_id, StudentMoved(replace(student, class_id=""), record))
 
-    def delete_student(self, school_id: str, student_id: str, reason: str, by: str) -> Student:
+    def delete_student(self, school_id: str, student_id: str, reason: str, by: str, confirm_code: str = "") -> Student:
         errors = FieldErrors()
         clean = _required_reason(errors, reason)
         errors.raise_if_any("Thiếu lý do xóa hồ sơ")
@@ -752,6 +753,7 @@ class RecordsUseCases:
             student = uow.students.get(school_id, student_id.strip()) if student_id.strip() else None
             if student is None:
                 raise _student_not_found()
+            _confirm(student, confirm_code, "confirm_student_code")
             moves, stays = uow.movements.history_size(school_id, student.id)
             if moves or stays > 1:
                 message = "Hồ sơ đã có lịch sử biến động cần lưu giữ nên không thể xóa; hãy dùng gộp hồ sơ nếu bị trùng"
@@ -771,7 +773,9 @@ class RecordsUseCases:
 
         return _write_once(self._uow, run, refuse_links=True)
 
-    def merge_students(self, school_id: str, surviving_id: str, merged_id: str, reason: str, by: str) -> Student:
+    def merge_students(
+        self, school_id: str, surviving_id: str, merged_id: str, reason: str, by: str, confirm_code: str = ""
+    ) -> Student:
         errors = FieldErrors()
         clean = _required_reason(errors, reason)
         keep_id, drop_id = surviving_id.strip(), merged_id.strip()
@@ -790,6 +794,7 @@ class RecordsUseCases:
                 raise NotFoundError("Không tìm thấy học sinh", {"surviving_student_id": "Không tìm thấy học sinh"})
             if drop is None:
                 raise NotFoundError("Không tìm thấy học sinh", {"merged_student_id": "Không tìm thấy học sinh"})
+            _confirm(drop, confirm_code, "confirm_student_code")
             keep_stay = uow.movements.current_stay(school_id, keep.id)
             drop_stay = uow.movements.current_stay(school_id, drop.id)
             if keep_stay and drop_stay:
@@ -808,6 +813,13 @@ class RecordsUseCases:
             return merged
 
         return _write_once(self._uow, run, refuse_links=True)
+
+
+def _confirm(student: Student, typed: str, field_name: str) -> None:
+    """Deleting or merging away a record asks for its code again, so the wrong record is never removed."""
+    if typed.strip() != student.student_code:
+        message = f"Hãy nhập đúng mã học sinh {student.student_code} để xác nhận"
+        raise ValidationError("Chưa xác nhận mã học sinh", {field_name: message})
 
 
 def _write_once(uow_factory: UnitOfWorkFactory, run: Callable[[UnitOfWork], T], *, refuse_links: bool = False) -> T:
