@@ -149,6 +149,8 @@ EXPECTED_ROUTES.update(
         ("/students/<id:student_id>/merge", "POST"): "students:student:delete",
         ("/roll-over", "GET"): "students:school_year:write",
         ("/roll-over", "POST"): "students:school_year:write",
+        ("/api/v1/students/<id:student_id>/handover", "POST"): "students:movement:write",
+        ("/students/<id:student_id>/transfer-dossier", "POST"): "students:movement:write",
     }
 )
 

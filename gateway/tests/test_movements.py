@@ -362,3 +362,53 @@ def test_repeat_roll_over_delete_and_merge(client: FlaskClient, signed_in: str, 
     )
     assert refused.status_code == 400
     assert "lịch sử biến động" in refused.text
+
+
+def test_handover_recorded_on_the_dossier_page(client: FlaskClient, signed_in: str, browser: Any) -> None:
+    ids = _school(client, signed_in)
+    student = ids["Nguyễn Văn An"]
+    out = client.post(
+        f"/api/v1/students/{student}/transfer-out",
+        json={
+            "effective_date": TODAY.isoformat(),
+            "reason_code": "CHUYEN_NOI_O",
+            "to_school_name": "Trường Tiểu học Kim Đồng",
+            "application_received_on": TODAY.isoformat(),
+            "receiving_school_agreed": True,
+        },
+        headers={"X-CSRFToken": signed_in},
+    ).json
+    page = client.get(f"/students/{student}/transfer-dossier")
+    assert 'data-testid="handover-form"' in page.text
+    assert "Chưa bàn giao" in page.text
+    tomorrow = (TODAY + dt.timedelta(days=1)).strftime("%d/%m/%Y")
+    token = browser.form_csrf(page.text)
+    bad = client.post(
+        f"/students/{student}/transfer-dossier",
+        data={"csrf_token": token, "movement_id": out["id"], "handed_over_on": tomorrow},
+    )
+    assert bad.status_code == 400
+    assert "không được ở tương lai" in bad.text
+    done = client.post(
+        f"/students/{student}/transfer-dossier",
+        data={
+            "csrf_token": token,
+            "movement_id": out["id"],
+            "handed_over_on": TODAY.strftime("%d/%m/%Y"),
+            "documents": ["HOC_BA"],
+        },
+    )
+    assert done.status_code == 303, done.text
+    again = client.get(done.headers["Location"])
+    assert 'data-code="HOC_BA" data-done="yes"' in again.text
+    api = client.post(
+        f"/api/v1/students/{student}/handover",
+        json={
+            "movement_id": out["id"],
+            "handed_over_on": TODAY.isoformat(),
+            "documents": ["HOC_BA", "TIEN_DO_VA_KET_QUA"],
+        },
+        headers={"X-CSRFToken": signed_in},
+    )
+    assert api.status_code == 200, api.text
+    assert api.json["documents"] == ["HOC_BA", "TIEN_DO_VA_KET_QUA"]

@@ -98,6 +98,9 @@ def rows() -> list[Row]:
                 ("/students/<id:student_id>/merge", "movement_merge"),
             )
         ],
+        # Hand-over dated tomorrow: refused by the service (400) after its checks, before any lookup.
+        write("/api/v1/students/<id:student_id>/handover", Obj.STUDENT, "movement_handover"),
+        write("/students/<id:student_id>/transfer-dossier", Obj.STUDENT, "movement_handover_form"),
         Row("/students/<id:student_id>/delete", "GET", DELETE, obj=Obj.STUDENT),
         Row("/students/<id:student_id>/merge", "GET", DELETE, obj=Obj.STUDENT),
     ]
@@ -157,6 +160,14 @@ BODIES: Mapping[str, Callable[[World, str, Rel], dict[str, Any]]] = {
     },
     "movement_dropout_form": lambda w, role, rel: _vn(_dropout(w, role, rel), "effective_date"),
     "movement_placement_form": lambda w, role, rel: _vn(_placement(w, role, rel), "effective_date"),
+    "movement_handover": lambda w, role, rel: {
+        "movement_id": "x-1",
+        "handed_over_on": (_today() + dt.timedelta(days=1)).isoformat(),
+    },
+    "movement_handover_form": lambda w, role, rel: {
+        "movement_id": "x-1",
+        "handed_over_on": (_today() + dt.timedelta(days=1)).strftime("%d/%m/%Y"),
+    },
     "movement_unmark": lambda w, role, rel: {"repeat": False},
     "movement_unmark_form": lambda w, role, rel: {"note": ""},
     "movement_roll_over_same_year": lambda w, role, rel: {

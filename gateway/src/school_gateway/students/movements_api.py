@@ -17,6 +17,7 @@ from school_gateway.students.movements_schemas import (
     DeleteStudentResultSchema,
     DeleteStudentSchema,
     DropoutSchema,
+    HandoverSchema,
     MergeStudentsSchema,
     MovementHistorySchema,
     MovementPlacementSchema,
@@ -319,3 +320,23 @@ def merge_students(body: dict[str, Any], student_id: str) -> dict[str, Any]:
         _student_missing(),
     )
     return convert.student(answer.student)
+
+
+@blp.route("/students/<id:student_id>/handover", methods=["POST"])
+@permission("students:movement:write")
+@blp.arguments(HandoverSchema)
+@blp.response(200, MovementSchema)
+@blp.alt_response(404, response="NOT_FOUND")
+def record_handover(body: dict[str, Any], student_id: str) -> dict[str, Any]:
+    """Record the hand-over of a transfer-out dossier (date and documents; TT 28/2020 Điều 36)."""
+    answer = _call(
+        "RecordHandover",
+        movements_pb2.RecordHandoverRequest(
+            student_id=student_id,
+            movement_id=body["movement_id"],
+            handed_over_on=body["handed_over_on"].isoformat(),
+            documents=body["documents"],
+        ),
+        _student_missing(),
+    )
+    return movement(answer.movement)

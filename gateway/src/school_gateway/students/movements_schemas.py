@@ -210,3 +210,9 @@ class DeleteStudentResultSchema(Schema):
 
 class MergeStudentsSchema(DeleteStudentSchema):
     merged_student_id = String(required=True, validate=_ID, metadata={"label": N_("Duplicate record")})
+
+
+class HandoverSchema(Schema):
+    movement_id = String(required=True, validate=_ID, metadata={"label": N_("Transfer")})
+    handed_over_on = Date(required=True, metadata={"label": N_("Documents handed over on")})
+    documents = _documents()

@@ -412,6 +412,10 @@ def dossier(student_id: str) -> ResponseReturnValue:
     if found is None and wanted:
         raise GatewayError(404, "not_found", _("The requested record was not found."))
     item = movement(found) if found is not None else None
+    return _dossier_page(answer, item, FormResult({}, {}, {}))
+
+
+def _dossier_page(answer: Any, item: dict[str, Any] | None, form: FormResult, status: int = 200) -> ResponseReturnValue:
     handed = set(item["documents"]) if item else set()
     overdue = bool(
         item
@@ -421,8 +425,11 @@ def dossier(student_id: str) -> ResponseReturnValue:
     )
     return render(
         "students/movements_dossier.html",
+        status,
         student=convert.student(answer.student),
         m=item,
+        form=form,
+        can_record=_may("students:movement:write"),
         checklist=[(d, _(DOCUMENT_LABELS[d]), d in handed) for d in DOCUMENTS],
         today=dt.date.today(),
         overdue=overdue,
@@ -597,3 +604,43 @@ def roll_over() -> ResponseReturnValue:
             result = roll_over_result(answer)
             return _roll_over_page(form, 200, result)
     return _roll_over_page(form, 400)
+
+
+class HandoverForm(Schema):
+    movement_id = String(required=True, validate=validate.Length(max=64, error=N_("Too long.")))
+    handed_over_on = VnDate(required=True, metadata={"label": N_("Documents handed over on")})
+    documents = String(load_default="")
+
+
+@bp.post("/students/<id:student_id>/transfer-dossier")
+@permission("students:movement:write")
+def record_handover(student_id: str) -> ResponseReturnValue:
+    """Record the hand-over on the dossier page: the date and the documents handed over."""
+    form = load_form(HandoverForm())
+    if not form.errors:
+        try:
+            movements().RecordHandover(
+                movements_pb2.RecordHandoverRequest(
+                    student_id=student_id,
+                    movement_id=form.data["movement_id"],
+                    handed_over_on=form.data["handed_over_on"].isoformat(),
+                    documents=_documents(),
+                )
+            )
+        except grpc.RpcError as err:
+            if err.code() == grpc.StatusCode.NOT_FOUND:
+                raise GatewayError(404, "not_found", _("The requested record was not found.")) from None
+            if not form_failure(form, err):
+                raise
+        else:
+            target = url_for(
+                "movements.dossier",
+                student_id=student_id,
+                movement_id=form.data["movement_id"],
+                notice="movement_recorded",
+            )
+            return flask.redirect(target, 303)
+    answer = _history(student_id)
+    wanted = form.raw.get("movement_id", "")
+    found = next((m for m in answer.movements if m.movement_id == wanted and m.kind == "TRANSFER_OUT"), None)
+    return _dossier_page(answer, movement(found) if found is not None else None, form, 400)

@@ -479,3 +479,36 @@ def test_delete_needs_its_permission(client_for: Callable[..., Client]) -> None:
     assert code == grpc.StatusCode.PERMISSION_DENIED
     code, _ = failure(writer.RollOver, movements_pb2.RollOverRequest(from_school_year_id="a", to_school_year_id="b"))
     assert code == grpc.StatusCode.PERMISSION_DENIED
+
+
+def test_handover_is_recorded_after_the_transfer(client: Client) -> None:
+    _, class_a, _ = setup_classes(client)
+    student = enrol(client, class_a, "Nguyễn Văn An")
+    moved = client.TransferOut(transfer_out(student, handed_over_on="", documents=[])).movement
+    assert moved.handed_over_on == ""
+    code, fields = failure(
+        client.RecordHandover,
+        movements_pb2.RecordHandoverRequest(
+            student_id=student, movement_id=moved.movement_id, handed_over_on="2026-03-05", documents=["HOC_BA"]
+        ),
+    )
+    assert code == grpc.StatusCode.INVALID_ARGUMENT
+    assert "không được trước ngày nhận đơn (06/03/2026)" in fields["handed_over_on"]
+    done = client.RecordHandover(
+        movements_pb2.RecordHandoverRequest(
+            student_id=student,
+            movement_id=moved.movement_id,
+            handed_over_on=TODAY,
+            documents=["HOC_BA", "TIEN_DO_VA_KET_QUA"],
+        )
+    ).movement
+    assert (done.handed_over_on, list(done.documents), done.handover_deadline) == (
+        TODAY,
+        ["HOC_BA", "TIEN_DO_VA_KET_QUA"],
+        "2026-03-11",
+    )
+    code, _ = failure(
+        client.RecordHandover,
+        movements_pb2.RecordHandoverRequest(student_id=student, movement_id="nope", handed_over_on=TODAY),
+    )
+    assert code == grpc.StatusCode.NOT_FOUND

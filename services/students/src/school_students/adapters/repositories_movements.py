@@ -134,6 +134,13 @@ class SqlAlchemyMovementRepository:
             )
         )
 
+    def update_details(self, school_id: str, movement_id: str, details: dict[str, Any]) -> None:
+        self._s.execute(
+            update(student_movements)
+            .where(student_movements.c.school_id == school_id, student_movements.c.id == movement_id)
+            .values(details=details)
+        )
+
     def history(self, school_id: str, student_id: str) -> list[MovementRecord]:
         rows = self._s.execute(
             select(student_movements)

@@ -320,3 +320,19 @@ class MovementsServicer(movements_pb2_grpc.MovementsServiceServicer):
                 request.confirm_student_code,
             )
         return movements_pb2.MergeStudentsResponse(student=student_message(student))
+
+    def RecordHandover(
+        self, request: movements_pb2.RecordHandoverRequest, context: grpc.ServicerContext
+    ) -> movements_pb2.RecordHandoverResponse:
+        school_id = authorise(perm.MOVEMENT_WRITE)
+        with domain_errors():
+            history = self._uc.history(school_id, request.student_id)
+        touched = {ref.id for m in history.movements for ref in (m.from_class, m.to_class) if ref is not None}
+        visible = current_caller().visible_class_ids()
+        if visible is not None and not touched & visible:
+            raise ForbiddenError("Bạn không được phân công lớp này", {"student_id": "Bạn không được phân công lớp này"})
+        with domain_errors():
+            record = self._uc.record_handover(
+                school_id, request.student_id, request.movement_id, request.handed_over_on, tuple(request.documents)
+            )
+        return movements_pb2.RecordHandoverResponse(movement=movement_message(record))

@@ -12,6 +12,7 @@ from typing import TypeVar
 
 from school_students.app.ports import Clock, CurrentStay, DuplicateKeyError, UnitOfWork, UnitOfWorkFactory
 from school_students.domain.clock import school_day
+from school_students.domain.dates import parse_iso_date
 from school_students.domain.errors import (
     ClassFullError,
     DuplicateError,
@@ -461,6 +462,44 @@ class MovementsUseCases:
             code = generated_code(uow.students.next_code_number(school_id))
             if not uow.students.code_taken(school_id, code):
                 return code
+
+    def record_handover(
+        self, school_id: str, student_id: str, movement_id: str, handed_over_on: str, documents: tuple[str, ...]
+    ) -> MovementRecord:
+        """Record the hand-over of a transfer dossier (TT 28/2020 Điều 36 khoản 2, step 3)."""
+        errors = FieldErrors()
+        docs = check_documents(errors, "documents", documents)
+        today = school_day(self._clock())
+
+        def run(uow: UnitOfWork) -> MovementRecord:
+            student = uow.students.get(school_id, student_id.strip()) if student_id.strip() else None
+            if student is None:
+                raise _student_not_found()
+            day = check_effective_date(
+                errors,
+                handed_over_on,
+                today=today,
+                year_start=None,
+                year_end=None,
+                enrolled_on=None,
+                field_name="handed_over_on",
+                label="Ngày bàn giao hồ sơ",
+            )
+            errors.raise_if_any("Thông tin bàn giao hồ sơ không hợp lệ")
+            found = next((m for m in uow.movements.history(school_id, student.id) if m.id == movement_id.strip()), None)
+            if found is None or found.kind is not Kind.TRANSFER_OUT:
+                message = "Không tìm thấy lần chuyển trường đi này"
+                raise NotFoundError(message, {"movement_id": message})
+            applied = parse_iso_date(str(found.details.get("application_received_on", "")))
+            if day and applied and day < applied:
+                errors.add("handed_over_on", f"Ngày bàn giao hồ sơ không được trước ngày nhận đơn ({applied:%d/%m/%Y})")
+            errors.raise_if_any("Thông tin bàn giao hồ sơ không hợp lệ")
+            assert day is not None
+            details = {**found.details, "handed_over_on": day.isoformat(), "documents": [d.value for d in docs]}
+            uow.movements.update_details(school_id, found.id, details)
+            return replace(found, details=details)
+
+        return self._write(run)
 
     # -- reading -----------------------------------------------------------------------------
 

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from types import TracebackType
-from typing import Protocol
+from typing import Any, Protocol
 
 from school_students.domain.events import DomainEvent
 from school_students.domain.movement_events import MovementRecord
@@ -127,6 +127,8 @@ class MovementRepository(Protocol):
     def add(self, school_id: str, record: MovementRecord) -> None: ...
 
     def history(self, school_id: str, student_id: str) -> list[MovementRecord]: ...
+
+    def update_details(self, school_id: str, movement_id: str, details: dict[str, Any]) -> None: ...
 
     def stays(self, school_id: str, year_id: str) -> list[Stay]: ...
 
