@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 from school_students.adapters.unit_of_work import unit_of_work_factory
 from school_students.api.movements_servicer import MovementsServicer
 from school_students.api.servicer import StudentsServicer
-from school_students.app.movements import MovementsUseCases, RecordsUseCases, load_reasons
+from school_students.app.movements import MovementsUseCases, RecordsUseCases, load_reasons, parse_holidays
 from school_students.app.ports import Clock
 from school_students.app.use_cases import StudentsUseCases
 from school_students.config import Settings
@@ -49,6 +49,7 @@ def build(settings: Settings, *, clock: Clock = utc_now) -> Container:
         clock,
         reasons=load_reasons(settings.movement_reasons_file),
         handover_working_days=settings.transfer_handover_working_days,
+        holidays=parse_holidays(settings.school_holidays),
     )
     return Container(
         settings=settings,

@@ -28,6 +28,13 @@ class StudentsEnv(EnvSchema):
     TRANSFER_HANDOVER_WORKING_DAYS = fields.Integer(load_default=3, validate=validate.Range(min=1, max=30))
     # A JSON file {kind: {code: label}} replacing the built-in movement reason lists; empty keeps them.
     MOVEMENT_REASONS_FILE = fields.String(load_default="")
+    # Public holidays (ISO dates, comma-separated) skipped when counting working days, e.g. Tết.
+    SCHOOL_HOLIDAYS = fields.String(
+        load_default="",
+        validate=validate.Regexp(
+            r"^$|^\d{4}-\d{2}-\d{2}(,\d{4}-\d{2}-\d{2})*$", error="comma-separated YYYY-MM-DD dates"
+        ),
+    )
 
 
 @dataclass(frozen=True)
@@ -43,6 +50,7 @@ class Settings:
     class_max_size_default: int
     transfer_handover_working_days: int = 3
     movement_reasons_file: str = ""
+    school_holidays: str = ""
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -175,3 +177,20 @@ def test_roll_over_moves_up_keeps_repeaters_and_completes_grade_five() -> None:
     assert roll_over_moves(["a", "b", "c"], 3, frozenset({"b"})) == (["a", "c"], ["b"], [])
     assert roll_over_moves(["a", "b"], 5, frozenset({"a"})) == ([], ["a"], ["b"])
     assert roll_over_moves([], 2, frozenset()) == ([], [], [])
+
+
+def test_reason_lists_and_holidays_come_from_configuration(tmp_path: Path) -> None:
+    from school_students.app.movements import load_reasons, parse_holidays
+    from school_students.config import load_settings
+
+    assert load_reasons("") is DEFAULT_REASONS
+    custom = tmp_path / "reasons.json"
+    custom.write_text(json.dumps({"DROPOUT": {"lao_dong": "Đi làm giúp gia đình"}}), encoding="utf-8")
+    assert load_reasons(str(custom)) == {"DROPOUT": {"LAO_DONG": "Đi làm giúp gia đình"}}
+    custom.write_text(json.dumps({"FLYING": {"X": "y"}}), encoding="utf-8")
+    with pytest.raises(ValueError, match="unknown movement kinds"):
+        load_reasons(str(custom))
+    settings = load_settings({"SCHOOL_HOLIDAYS": "2026-04-30,2026-05-01", "TRANSFER_HANDOVER_WORKING_DAYS": "5"})
+    assert parse_holidays(settings.school_holidays) == {date(2026, 4, 30), date(2026, 5, 1)}
+    assert settings.transfer_handover_working_days == 5
+    assert parse_holidays("") == frozenset()

@@ -61,6 +61,11 @@ T = TypeVar("T")
 _ALL_CLASSES = 1000
 
 
+def parse_holidays(text: str) -> frozenset[date]:
+    """The configured holidays ("2026-02-16,2026-02-17"); the config schema checked the shape."""
+    return frozenset(date.fromisoformat(part) for part in text.split(",") if part.strip())
+
+
 def load_reasons(path: str) -> Mapping[str, Mapping[str, str]]:
     """The reason lists: the built-in ones, or those of a JSON file ``{kind: {code: label}}``."""
     if not path:
@@ -156,11 +161,13 @@ class MovementsUseCases:
         *,
         reasons: Mapping[str, Mapping[str, str]] = DEFAULT_REASONS,
         handover_working_days: int = 3,
+        holidays: frozenset[date] = frozenset(),
     ) -> None:
         self._uow = uow
         self._clock = clock
         self.reasons = reasons
         self._handover_days = handover_working_days
+        self._holidays = holidays
 
     # -- lookups used by the API layer for the object check ------------------------------------
 
@@ -221,7 +228,7 @@ class MovementsUseCases:
                 errors.add("application_received_on", "Ngày nhận đơn không được sau ngày chuyển đi")
             errors.raise_if_any("Thông tin chuyển trường không hợp lệ")
             assert applied is not None
-            deadline = transfer_deadline(applied, self._handover_days)
+            deadline = transfer_deadline(applied, self._handover_days, self._holidays)
             return {
                 "other_school_name": school_name,
                 "other_school_code": school_code,
