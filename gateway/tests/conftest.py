@@ -49,7 +49,7 @@ from school.identity.v1 import (
     staff_pb2,
     staff_pb2_grpc,
 )
-from school.students.v1 import students_pb2, students_pb2_grpc
+from school.students.v1 import movements_pb2_grpc, students_pb2, students_pb2_grpc
 from school_gateway.app import create_app
 from school_gateway.i18n import compile_catalogues
 from schoolkit.context import Caller, caller_var
@@ -1497,7 +1497,13 @@ def fake_upstreams(keys: tuple[Path, Path]) -> Iterator[Upstreams]:
                     students_pb2_grpc.add_StudentsServiceServicer_to_server,
                     students,
                     "school.students.v1.StudentsService",
-                )
+                ),
+                # Movements (issue 4): served, unimplemented; tests/test_movements.py uses the real service.
+                registrar(
+                    movements_pb2_grpc.add_MovementsServiceServicer_to_server,
+                    movements_pb2_grpc.MovementsServiceServicer(),
+                    "school.students.v1.MovementsService",
+                ),
             ],
             verifier=TokenVerifier(public, audience="students"),
         ),

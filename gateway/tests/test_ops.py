@@ -25,6 +25,7 @@ def test_readyz_is_200_when_every_upstream_serves(client: FlaskClient) -> None:
             {"name": "identity.staff", "status": "SERVING"},
             {"name": "identity.access", "status": "SERVING"},
             {"name": "students", "status": "SERVING"},
+            {"name": "students.movements", "status": "SERVING"},
             {"name": "grades", "status": "SERVING"},
         ],
     }
@@ -40,6 +41,7 @@ def test_readyz_is_503_when_an_upstream_is_not_serving(client: FlaskClient, upst
         "identity.staff": "SERVING",
         "identity.access": "SERVING",
         "students": "SERVING",
+        "students.movements": "SERVING",
         "grades": "NOT_SERVING",
     }
 
