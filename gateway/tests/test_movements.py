@@ -196,6 +196,8 @@ def test_api_bad_input_names_fields_in_vietnamese(client: FlaskClient, signed_in
 def test_pages_record_a_transfer_out_and_print_the_dossier(client: FlaskClient, signed_in: str, browser: Any) -> None:
     ids = _school(client, signed_in)
     student = ids["Nguyễn Văn An"]
+    class_page = client.get(f"/classes/{ids['3A']}")
+    assert f'href="/students/{student}/movements"' in class_page.text
     page = client.get(f"/students/{student}/movements", headers={"Accept-Language": "vi"})
     assert page.status_code == 200
     assert "Đang học" in page.text
