@@ -414,3 +414,34 @@ def test_handover_recorded_on_the_dossier_page(client: FlaskClient, signed_in: s
     )
     assert api.status_code == 200, api.text
     assert api.json["documents"] == ["HOC_BA", "TIEN_DO_VA_KET_QUA"]
+
+
+def test_api_transfer_in_needs_identity_unless_the_student_comes_back(client: FlaskClient, signed_in: str) -> None:
+    ids = _school(client, signed_in)
+    h = {"X-CSRFToken": signed_in}
+    base = {
+        "class_id": ids["3B"],
+        "effective_date": TODAY.isoformat(),
+        "reason_code": "CHUYEN_NOI_O",
+        "from_school_name": "Trường Tiểu học Lê Lợi",
+    }
+    missing = client.post("/api/v1/movements/transfer-in", json=base, headers=h)
+    assert missing.status_code in (400, 422)
+    assert {"full_name", "date_of_birth", "gender"} <= set(missing.json["error"]["fields"])
+    student = ids["Nguyễn Văn An"]
+    out = client.post(
+        f"/api/v1/students/{student}/transfer-out",
+        json={
+            "effective_date": TODAY.isoformat(),
+            "reason_code": "CHUYEN_NOI_O",
+            "to_school_name": "Trường Tiểu học Kim Đồng",
+            "application_received_on": TODAY.isoformat(),
+            "receiving_school_agreed": True,
+        },
+        headers=h,
+    )
+    assert out.status_code == 201
+    back = client.post("/api/v1/movements/transfer-in", json={**base, "student_id": student}, headers=h)
+    assert back.status_code == 201, back.text
+    assert back.json["student"]["id"] == student
+    assert back.json["movement"]["status_before"] == "CHUYEN_DI"

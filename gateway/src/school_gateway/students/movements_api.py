@@ -102,6 +102,7 @@ def transfer_in_request(body: dict[str, Any]) -> movements_pb2.TransferInRequest
         full_name=body["full_name"],
         date_of_birth=_iso(body["date_of_birth"]),
         gender=convert.gender_to_proto(body["gender"]),
+        student_id=body.get("student_id", ""),
         student_code=body["student_code"],
         effective_date=_iso(body["effective_date"]),
         reason_code=body["reason_code"],

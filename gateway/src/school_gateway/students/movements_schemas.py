@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from marshmallow import validate
+from typing import Any
+
+import marshmallow as ma
+from marshmallow import validate, validates_schema
 
 from school_gateway.errors import N_
-from school_gateway.schemas import Boolean, Date, Integer, List, Nested, Schema, String, Text
+from school_gateway.schemas import REQUIRED, Boolean, Date, Integer, List, Nested, Schema, String, Text
 from school_gateway.students.schemas import StudentSchema
 
 DOCUMENTS = ("DON_XIN_CHUYEN_TRUONG", "HOC_BA", "TIEN_DO_VA_KET_QUA", "KE_HOACH_GIAO_DUC_CA_NHAN")
@@ -52,15 +55,24 @@ class MovementPlacementSchema(_MovementBase):
 
 class TransferInSchema(_MovementBase):
     class_id = String(required=True, validate=_ID, metadata={"label": N_("Class")})
+    student_id = String(
+        load_default="",
+        validate=validate.Length(max=64, error=N_("Too long.")),
+        metadata={
+            "label": N_("Student"),
+            "description": "A student of this school who had transferred out and comes back; "
+            "then the name, birth date, gender and code are not needed.",
+        },
+    )
     full_name = Text(
-        required=True,
-        validate=validate.Length(min=2, max=100, error=N_("The full name must be 2 to 100 characters.")),
+        load_default="",
+        validate=validate.Length(max=100, error=N_("The full name must be 2 to 100 characters.")),
         metadata={"label": N_("Full name")},
     )
-    date_of_birth = Date(required=True, metadata={"label": N_("Date of birth")})
+    date_of_birth = Date(load_default=None, metadata={"label": N_("Date of birth")})
     gender = String(
-        required=True,
-        validate=validate.OneOf(("male", "female"), error=N_("Choose male or female.")),
+        load_default="",
+        validate=validate.OneOf(("male", "female", ""), error=N_("Choose male or female.")),
         metadata={"label": N_("Gender")},
     )
     student_code = Text(load_default="", validate=_CODE, metadata={"label": N_("Student code")})
@@ -72,6 +84,20 @@ class TransferInSchema(_MovementBase):
         validate=validate.Length(max=2000, error=N_("At most 2000 characters.")),
         metadata={"label": N_("Earlier results")},
     )
+
+    @validates_schema
+    def _new_student_needs_identity(self, data: dict[str, Any], **_: Any) -> None:
+        if data.get("student_id"):
+            return
+        problems: dict[str, list[str]] = {}
+        if len(data.get("full_name", "")) < 2:
+            problems["full_name"] = [N_("The full name must be 2 to 100 characters.")]
+        if data.get("date_of_birth") is None:
+            problems["date_of_birth"] = [REQUIRED]
+        if not data.get("gender"):
+            problems["gender"] = [N_("Choose male or female.")]
+        if problems:
+            raise ma.ValidationError(problems)
 
 
 class MovementSchema(Schema):

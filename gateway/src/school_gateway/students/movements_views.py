@@ -110,7 +110,7 @@ class PlacementForm(MovementPlacementSchema):
 
 class TransferInForm(TransferInSchema):
     effective_date = VnDate(required=True, metadata={"label": N_("Effective date")})  # type: ignore[assignment]
-    date_of_birth = VnDate(required=True, metadata={"label": N_("Date of birth")})  # type: ignore[assignment]
+    date_of_birth = VnDate(load_default=None, metadata={"label": N_("Date of birth")})  # type: ignore[assignment]
     documents = String(load_default="")  # type: ignore[assignment]
 
 

@@ -512,3 +512,17 @@ def test_handover_is_recorded_after_the_transfer(client: Client) -> None:
         movements_pb2.RecordHandoverRequest(student_id=student, movement_id="nope", handed_over_on=TODAY),
     )
     assert code == grpc.StatusCode.NOT_FOUND
+
+
+def test_a_student_who_transferred_out_can_come_back(client: Client) -> None:
+    _, class_a, class_b = setup_classes(client)
+    student = enrol(client, class_a, "Nguyễn Văn An")
+    client.TransferOut(transfer_out(student))
+    came = client.TransferIn(transfer_in(class_b, student_id=student, full_name="", date_of_birth=""))
+    assert came.student.student_id == student
+    assert came.student.class_id == class_b
+    assert (came.movement.status_before, came.movement.status_after) == ("CHUYEN_DI", "DANG_HOC")
+    assert size(client, class_b) == 1
+    code, fields = failure(client.TransferIn, transfer_in(class_a, student_id=student))
+    assert code == grpc.StatusCode.FAILED_PRECONDITION
+    assert "student_id" in fields

@@ -181,6 +181,7 @@ class MovementsServicer(movements_pb2_grpc.MovementsServiceServicer):
                     documents=tuple(request.documents),
                     earlier_results=request.earlier_results,
                     recorded_by=current_caller().subject,
+                    student_id=request.student_id,
                 )
             )
         return movements_pb2.TransferInResponse(student=student_message(student), movement=movement_message(record))

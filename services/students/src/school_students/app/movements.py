@@ -54,7 +54,14 @@ from school_students.domain.movements import (
     validate_period,
 )
 from school_students.domain.school_class import ClassSpec, SchoolClass, ensure_room
-from school_students.domain.student import Gender, Student, generated_code, validate_details, validate_student_code
+from school_students.domain.student import (
+    Gender,
+    Student,
+    StudentDetails,
+    generated_code,
+    validate_details,
+    validate_student_code,
+)
 from schoolkit.pagination import PageRequest
 
 T = TypeVar("T")
@@ -129,6 +136,7 @@ class TransferIn:
     documents: tuple[str, ...]
     earlier_results: str
     recorded_by: str
+    student_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -406,32 +414,45 @@ class MovementsUseCases:
             if class_id and target is None:
                 raise _class_not_found()
             year = uow.school_years.get(cmd.school_id, target.school_year_id) if target else None
-            details = validate_details(
-                errors,
-                full_name=cmd.full_name,
-                date_of_birth=cmd.date_of_birth,
-                gender=cmd.gender,
-                today=today,
-                school_year_start=year.start_date if year else None,
-            )
+            returning = uow.students.get(cmd.school_id, cmd.student_id.strip()) if cmd.student_id.strip() else None
+            if cmd.student_id.strip() and returning is None:
+                raise _student_not_found()
+            before: Status | None = None
+            if returning is not None:
+                status, _ = uow.movements.status(cmd.school_id, returning.id)
+                before = status or (Status.DANG_HOC if returning.class_id else None)
+                next_status(before, Kind.TRANSFER_IN)  # only a student who transferred out comes back
+                details: StudentDetails | None = returning.details
+            else:
+                details = validate_details(
+                    errors,
+                    full_name=cmd.full_name,
+                    date_of_birth=cmd.date_of_birth,
+                    gender=cmd.gender,
+                    today=today,
+                    school_year_start=year.start_date if year else None,
+                )
+            not_before = uow.movements.last_left_on(cmd.school_id, returning.id) if returning else None
             day = check_effective_date(
                 errors,
                 cmd.effective_date,
                 today=today,
                 year_start=year.start_date if year else None,
                 year_end=year.end_date if year else None,
-                enrolled_on=None,
+                enrolled_on=not_before,
             )
             errors.raise_if_any("Thông tin học sinh chuyển đến không hợp lệ")
             assert target is not None
             assert details is not None
             assert day is not None
             ensure_room(target)
-            if code and uow.students.code_taken(cmd.school_id, code):
-                raise _code_duplicate(code)
-            student_code = code or self._assign_code(uow, cmd.school_id)
-            after = next_status(None, Kind.TRANSFER_IN)
-            student = uow.students.add(cmd.school_id, student_code, details)
+            after = next_status(before, Kind.TRANSFER_IN)
+            if returning is not None:
+                student = returning
+            else:
+                if code and uow.students.code_taken(cmd.school_id, code):
+                    raise _code_duplicate(code)
+                student = uow.students.add(cmd.school_id, code or self._assign_code(uow, cmd.school_id), details)
             uow.movements.join(student.id, target, day, Kind.TRANSFER_IN)
             uow.movements.set_status(cmd.school_id, student.id, after, day, True)
             record = MovementRecord(
@@ -441,7 +462,7 @@ class MovementsUseCases:
                 effective_date=day,
                 reason_code=reason,
                 note=note,
-                status_before=None,
+                status_before=before,
                 status_after=after,
                 from_class=None,
                 to_class=class_ref(target),
