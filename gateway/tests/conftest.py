@@ -49,7 +49,14 @@ from school.identity.v1 import (
     staff_pb2,
     staff_pb2_grpc,
 )
-from school.students.v1 import attendance_pb2_grpc, lists_pb2_grpc, records_pb2_grpc, students_pb2, students_pb2_grpc
+from school.students.v1 import (
+    attendance_pb2_grpc,
+    lists_pb2_grpc,
+    movements_pb2_grpc,
+    records_pb2_grpc,
+    students_pb2,
+    students_pb2_grpc,
+)
 from school_gateway.app import create_app
 from school_gateway.i18n import compile_catalogues
 from schoolkit.context import Caller, caller_var
@@ -1573,6 +1580,12 @@ def fake_upstreams(keys: tuple[Path, Path]) -> Iterator[Upstreams]:
                     records_pb2_grpc.add_StudentRecordsServiceServicer_to_server,
                     records_pb2_grpc.StudentRecordsServiceServicer(),
                     "school.students.v1.StudentRecordsService",
+                ),
+                # Movements (issue 4): served, unimplemented; tests/test_movements.py uses the real service.
+                registrar(
+                    movements_pb2_grpc.add_MovementsServiceServicer_to_server,
+                    movements_pb2_grpc.MovementsServiceServicer(),
+                    "school.students.v1.MovementsService",
                 ),
             ],
             verifier=TokenVerifier(public, audience="students"),

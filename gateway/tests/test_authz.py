@@ -167,6 +167,47 @@ EXPECTED_ROUTES.update(
     }
 )
 
+# Movements (issue 4): transfers, dropouts, returns, class changes, report and dossier.
+EXPECTED_ROUTES.update(
+    {
+        ("/api/v1/movements/reasons", "GET"): "students:movement:read",
+        ("/api/v1/movements/report", "GET"): "students:movement:read",
+        ("/api/v1/movements/transfer-in", "POST"): "students:movement:write",
+        ("/api/v1/students/<id:student_id>/class-change", "POST"): "students:movement:write",
+        ("/api/v1/students/<id:student_id>/dropout", "POST"): "students:movement:write",
+        ("/api/v1/students/<id:student_id>/movements", "GET"): "students:movement:read",
+        ("/api/v1/students/<id:student_id>/return", "POST"): "students:movement:write",
+        ("/api/v1/students/<id:student_id>/transfer-out", "POST"): "students:movement:write",
+        ("/movements/report", "GET"): "students:movement:read",
+        ("/movements/transfer-in", "GET"): "students:movement:write",
+        ("/movements/transfer-in", "POST"): "students:movement:write",
+        ("/students/<id:student_id>/movements", "GET"): "students:movement:read",
+        ("/students/<id:student_id>/transfer-out", "GET"): "students:movement:write",
+        ("/students/<id:student_id>/transfer-out", "POST"): "students:movement:write",
+        ("/students/<id:student_id>/dropout", "GET"): "students:movement:write",
+        ("/students/<id:student_id>/dropout", "POST"): "students:movement:write",
+        ("/students/<id:student_id>/return", "GET"): "students:movement:write",
+        ("/students/<id:student_id>/return", "POST"): "students:movement:write",
+        ("/students/<id:student_id>/class-change", "GET"): "students:movement:write",
+        ("/students/<id:student_id>/class-change", "POST"): "students:movement:write",
+        ("/students/<id:student_id>/transfer-dossier", "GET"): "students:movement:read",
+        ("/api/v1/students/<id:student_id>/repeat", "POST"): "students:movement:write",
+        ("/api/v1/roll-over", "POST"): "students:school_year:write",
+        ("/api/v1/students/<id:student_id>/delete", "POST"): "students:student:delete",
+        ("/api/v1/students/<id:student_id>/merge", "POST"): "students:student:delete",
+        ("/students/<id:student_id>/repeat", "GET"): "students:movement:write",
+        ("/students/<id:student_id>/repeat", "POST"): "students:movement:write",
+        ("/students/<id:student_id>/delete", "GET"): "students:student:delete",
+        ("/students/<id:student_id>/delete", "POST"): "students:student:delete",
+        ("/students/<id:student_id>/merge", "GET"): "students:student:delete",
+        ("/students/<id:student_id>/merge", "POST"): "students:student:delete",
+        ("/roll-over", "GET"): "students:school_year:write",
+        ("/roll-over", "POST"): "students:school_year:write",
+        ("/api/v1/students/<id:student_id>/handover", "POST"): "students:movement:write",
+        ("/students/<id:student_id>/transfer-dossier", "POST"): "students:movement:write",
+    }
+)
+
 
 def _table(app: flask.Flask) -> dict[tuple[str, str], str | None]:
     out: dict[tuple[str, str], str | None] = {}

@@ -19,7 +19,7 @@ CE_REQUIRED = {"ce_specversion", "ce_id", "ce_source", "ce_type", "content-type"
 def event_messages() -> dict[str, str]:
     """Full proto name → topic, for every message in an events.proto (the bus's contract)."""
     found = {}
-    for path in sorted(PROTOS.glob("*/v1/events.proto")):
+    for path in sorted(PROTOS.glob("*/v1/*events.proto")):
         text = path.read_text(encoding="utf-8")
         package = re.search(r"^package ([\w.]+);", text, flags=re.MULTILINE)
         assert package, path

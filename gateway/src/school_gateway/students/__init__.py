@@ -7,6 +7,8 @@ from school.students.v1 import (
     attendance_pb2_grpc,
     lists_pb2,
     lists_pb2_grpc,
+    movements_pb2,
+    movements_pb2_grpc,
     records_pb2,
     records_pb2_grpc,
     students_pb2,
@@ -21,6 +23,8 @@ from school_gateway.students import (
     attendance_api,
     attendance_views,
     lists,
+    movements_api,
+    movements_views,
     records_api,
     records_views,
     structure_api,
@@ -58,6 +62,15 @@ STUDENT_RECORDS = Upstream.from_descriptor(
     records_pb2_grpc.StudentRecordsServiceStub,
     audience="students",
 )
+# Movements (issue 4): a second service on the students server, same token audience.
+MOVEMENTS = Upstream.from_descriptor(
+    "students.movements",
+    "STUDENTS_GRPC_ADDR",
+    movements_pb2.DESCRIPTOR,
+    "MovementsService",
+    movements_pb2_grpc.MovementsServiceStub,
+    audience="students",
+)
 _COUNT_PAGE = 200
 
 
@@ -84,8 +97,8 @@ def dashboard() -> list[DashboardCard]:
 
 plugin = Plugin(
     name="students",
-    blueprints=[views.bp, structure_views.bp, records_views.bp, lists.bp, attendance_views.bp],
-    api_blueprints=[api.blp, structure_api.blp, records_api.blp, lists.blp, attendance_api.blp],
+    blueprints=[views.bp, structure_views.bp, records_views.bp, movements_views.bp, lists.bp, attendance_views.bp],
+    api_blueprints=[api.blp, structure_api.blp, records_api.blp, movements_api.blp, lists.blp, attendance_api.blp],
     menu=[
         MenuEntry(N_("School years"), "students.school_years", "students:school_year:read", "nav-school-years"),
         MenuEntry(N_("Classes"), "students.classes", "students:class:read", "nav-classes"),
@@ -100,8 +113,10 @@ plugin = Plugin(
             "nav-record-review",
         ),
         MenuEntry(N_("My children"), "student_records.my_children", "students:student:read", "nav-my-children"),
+        MenuEntry(N_("Student movements"), "movements.report_page", "students:movement:read", "nav-movements"),
+        MenuEntry(N_("Year-end roll-over"), "movements.roll_over_form", "students:school_year:write", "nav-roll-over"),
     ],
     # identity.access: the homeroom teacher (GVCN) of each class comes from identity's assignments.
-    upstreams=[STUDENTS, STUDENT_RECORDS, STUDENT_LISTS, ATTENDANCE, IDENTITY_ACCESS],
+    upstreams=[STUDENTS, STUDENT_RECORDS, MOVEMENTS, STUDENT_LISTS, ATTENDANCE, IDENTITY_ACCESS],
     dashboard=dashboard,
 )

@@ -14,9 +14,12 @@ from sqlalchemy import Engine
 from school_students.adapters.unit_of_work import unit_of_work_factory
 from school_students.api.attendance_servicer import AttendanceServicer
 from school_students.api.lists_servicer import StudentListsServicer
+from school_students.api.movements_servicer import MovementsServicer
 from school_students.api.records_servicer import StudentRecordsServicer
 from school_students.api.servicer import StudentsServicer
 from school_students.app.attendance import AttendanceUseCases
+from school_students.app.movements import MovementsUseCases, RecordsUseCases, load_reasons
+from school_students.app.movements import parse_holidays as parse_movement_holidays
 from school_students.app.ports import Clock, UnitOfWorkFactory
 from school_students.app.records import StudentRecordsUseCases
 from school_students.app.structure import StructureUseCases
@@ -86,6 +89,14 @@ def build(settings: Settings, *, clock: Clock = utc_now) -> Container:
         StudentListsServicer(StudentListsUseCases(uow, clock, reference, OpenpyxlSpreadsheets()))
     )
     container.more_servicers.append(AttendanceServicer(attendance_use_cases(settings, uow, clock)))
+    movements = MovementsUseCases(
+        uow,
+        clock,
+        reasons=load_reasons(settings.movement_reasons_file),
+        handover_working_days=settings.transfer_handover_working_days,
+        holidays=parse_movement_holidays(settings.school_holidays),
+    )
+    container.more_servicers.append(MovementsServicer(movements, RecordsUseCases(uow, clock)))
     return container
 
 

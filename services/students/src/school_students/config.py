@@ -71,6 +71,18 @@ class StudentsEnv(EnvSchema):
     ATTENDANCE_ALERT_WINDOW_ABSENCES = fields.Integer(load_default=5, validate=validate.Range(min=1, max=60))
     ATTENDANCE_ALERT_WINDOW_DAYS = fields.Integer(load_default=30, validate=validate.Range(min=7, max=120))
 
+    # TT 28/2020 Điều 36: working days the sending school has to hand over a transfer dossier.
+    TRANSFER_HANDOVER_WORKING_DAYS = fields.Integer(load_default=3, validate=validate.Range(min=1, max=30))
+    # A JSON file {kind: {code: label}} replacing the built-in movement reason lists; empty keeps them.
+    MOVEMENT_REASONS_FILE = fields.String(load_default="")
+    # Public holidays (ISO dates, comma-separated) skipped when counting working days, e.g. Tết.
+    SCHOOL_HOLIDAYS = fields.String(
+        load_default="",
+        validate=validate.Regexp(
+            r"^$|^\d{4}-\d{2}-\d{2}(,\d{4}-\d{2}-\d{2})*$", error="comma-separated YYYY-MM-DD dates"
+        ),
+    )
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -94,6 +106,10 @@ class Settings:
     attendance_alert_consecutive_days: int = 3
     attendance_alert_window_absences: int = 5
     attendance_alert_window_days: int = 30
+
+    transfer_handover_working_days: int = 3
+    movement_reasons_file: str = ""
+    school_holidays: str = ""
 
     @property
     def required_fields(self) -> tuple[str, ...]:

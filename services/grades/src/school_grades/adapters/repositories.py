@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Row, and_, exists, insert, or_, select, update
+from sqlalchemy import delete as sa_delete
 from sqlalchemy.orm import Session, sessionmaker
 
 from school_grades.adapters.tables import roster, roster_changes
@@ -42,10 +43,15 @@ class SqlAlchemyRosterRepository:
             "date_of_birth": entry.date_of_birth,
             "last_event_seq": entry.last_event_seq,
             "updated_at": entry.updated_at,
+            "left_on": entry.left_on,
+            "left_status": entry.left_status,
         }
         result = self._s.execute(update(roster).where(roster.c.student_id == entry.student_id).values(**values))
         if result.rowcount == 0:  # type: ignore[attr-defined]
             self._s.execute(insert(roster).values(student_id=entry.student_id, **values))
+
+    def delete(self, student_id: str) -> None:
+        self._s.execute(sa_delete(roster).where(roster.c.student_id == student_id))
 
     def change_applied(self, event_id: str) -> bool:
         return bool(self._s.execute(select(exists().where(roster_changes.c.event_id == event_id))).scalar())
@@ -58,7 +64,9 @@ class SqlAlchemyRosterRepository:
         )
 
     def list_class(self, school_id: str, class_id: str, page: PageRequest) -> list[RosterEntry] | None:
-        query = select(roster).where(roster.c.school_id == school_id, roster.c.class_id == class_id)
+        query = select(roster).where(
+            roster.c.school_id == school_id, roster.c.class_id == class_id, roster.c.left_on.is_(None)
+        )
         if page.after_id:
             anchor = self._s.execute(
                 select(roster.c.name_sort_key, roster.c.student_id).where(
@@ -93,6 +101,8 @@ def _entry(row: Row[Any]) -> RosterEntry:
         class_name=m["class_name"],
         last_event_seq=m["last_event_seq"],
         updated_at=utc(m["updated_at"]),
+        left_on=m["left_on"],
+        left_status=m["left_status"],
     )
 
 

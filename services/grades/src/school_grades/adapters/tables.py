@@ -39,6 +39,9 @@ roster = Table(
     # Outbox sequence of the newest event applied (NULL when the events carried none).
     Column("last_event_seq", BigInteger, nullable=True),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    # Revision 0002 (movements): when and how the pupil left; NULL while in the class.
+    Column("left_on", Date, nullable=True),
+    Column("left_status", String(30), nullable=True),
     Index(None, "school_id", "class_id", "name_sort_key", "student_id"),
 )
 

@@ -18,6 +18,10 @@ class RosterRepository(Protocol):
         """Insert or replace the entry of ``entry.student_id``."""
         ...
 
+    def delete(self, student_id: str) -> None:
+        """Remove the entry (a record deleted or merged away in students)."""
+        ...
+
     def change_applied(self, event_id: str) -> bool:
         """True when the change log already holds ``event_id`` (the event was applied before)."""
         ...

@@ -53,6 +53,10 @@ class RosterEntry:
     class_name: str | None
     last_event_seq: int | None
     updated_at: datetime
+    # Set when the pupil left the class (transfer out, dropout): kept for history, off the roster.
+    left_on: date | None = None
+    # The students status after leaving, e.g. CHUYEN_DI or BO_HOC.
+    left_status: str | None = None
 
 
 def check_facts(student_id: str, school_id: str, student_code: str, full_name: str, date_of_birth: str) -> StudentFacts:
@@ -114,7 +118,7 @@ def apply_enrolment(
         # A newer details change got here first: take only the class from this older event.
         return replace(current, class_id=placement.class_id, class_name=placement.class_name, updated_at=now)
     entry = _with_details(current, facts, seq, now)
-    return replace(entry, class_id=placement.class_id, class_name=placement.class_name)
+    return replace(entry, class_id=placement.class_id, class_name=placement.class_name, left_on=None, left_status=None)
 
 
 def apply_details_change(

@@ -73,3 +73,8 @@ HANDLERS: Mapping[str, Handler] = {
     STUDENT_ENROLLED: handle_student_enrolled,
     STUDENT_DETAILS_CHANGED: handle_student_details_changed,
 }
+
+# Movement events (issue 4): transfers, dropouts, returns, class changes, deletions and merges.
+from school_grades.events.inbound_movements import MOVEMENT_HANDLERS  # noqa: E402
+
+HANDLERS = {**HANDLERS, **MOVEMENT_HANDLERS}

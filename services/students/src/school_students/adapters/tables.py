@@ -135,8 +135,7 @@ event_metadata = MetaData()
 outbox = outbox_table(event_metadata)
 inbox = inbox_table(event_metadata)
 
-# School structure (issue 4): the semesters table lives in its own module on the same metadata.
-# The student record's tables (issue 4, records) share ``metadata``: importing them here
-# registers them wherever the schema is used (migrations check, tests).
-from school_students.adapters import tables_records  # noqa: E402, F401
-from school_students.adapters import tables_structure as _tables_structure  # noqa: E402,F401
+# Issue 4: each area keeps its tables in its own module on this same ``metadata``; importing them
+# here (last, since they refer to the tables above) registers them wherever the schema is used
+# (the migrations check, tests, benchmarks).
+from school_students.adapters import tables_movements, tables_records, tables_structure  # noqa: E402, F401

@@ -16,6 +16,7 @@ from school_students.adapters.repositories import (
     SqlAlchemySchoolYearRepository,
     SqlAlchemyStudentRepository,
 )
+from school_students.adapters.repositories_movements import SqlAlchemyMovementRepository
 from school_students.adapters.repositories_records import SqlAlchemyGuardianRepository, SqlAlchemyRecordRepository
 from school_students.adapters.tables import outbox
 from school_students.app.ports import DuplicateKeyError
@@ -43,6 +44,7 @@ class SqlAlchemyUnitOfWork:
         self.records = SqlAlchemyRecordRepository(self.session)
         self.guardians = SqlAlchemyGuardianRepository(self.session)
         self.attendance = SqlAlchemyAttendanceRepository(self.session)
+        self.movements = SqlAlchemyMovementRepository(self.session)
         return self
 
     def __exit__(

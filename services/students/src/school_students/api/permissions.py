@@ -32,3 +32,12 @@ RECORDS = (STUDENT_READ_SENSITIVE, GUARDIAN_LINK)
 ATTENDANCE_READ = "students:attendance:read"
 ATTENDANCE_WRITE = "students:attendance:write"
 ATTENDANCE = (ATTENDANCE_READ, ATTENDANCE_WRITE)
+
+# Movements (issue 4).
+MOVEMENT_READ = "students:movement:read"
+MOVEMENT_WRITE = "students:movement:write"
+STUDENT_DELETE = "students:student:delete"
+ALL_MOVEMENTS = (MOVEMENT_READ, MOVEMENT_WRITE, STUDENT_DELETE)
+
+# Every permission the service checks (tests and benchmarks act as a caller holding them all).
+EVERY = tuple(dict.fromkeys((*ALL, *RECORDS, *ATTENDANCE, *ALL_MOVEMENTS)))

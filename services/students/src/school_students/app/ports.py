@@ -6,11 +6,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from types import TracebackType
-from typing import Protocol
+from typing import Any, Protocol
 
 from school_students.app.attendance_ports import AttendanceRepository
 from school_students.app.records_ports import GuardianRepository, RecordRepository
 from school_students.domain.events import DomainEvent
+from school_students.domain.movement_events import MovementRecord
+from school_students.domain.movements import Kind, Status, Stay
 from school_students.domain.school_class import ClassSpec, SchoolClass
 from school_students.domain.school_year import SchoolYear, SchoolYearSpec
 from school_students.domain.structure import ClassChanges, Semester
@@ -113,6 +115,68 @@ class IdempotencyRepository(Protocol):
     def remember(self, school_id: str, key: str, fingerprint: str, student_id: str) -> None: ...
 
 
+@dataclass(frozen=True)
+class CurrentStay:
+    """A student's current enrolment: its id, class and first day."""
+
+    enrolment_id: str
+    class_id: str
+    enrolled_on: date
+
+
+class MovementRepository(Protocol):
+    def status(self, school_id: str, student_id: str) -> tuple[Status | None, bool]:
+        """(status, transferred-in marker); None when no movement was ever recorded."""
+        ...
+
+    def set_status(
+        self, school_id: str, student_id: str, status: Status, since: date, transferred_in: bool
+    ) -> None: ...
+
+    def current_stay(self, school_id: str, student_id: str) -> CurrentStay | None: ...
+
+    def leave(self, school_id: str, enrolment_id: str, on: date, kind: Kind) -> None: ...
+
+    def join(self, student_id: str, school_class: SchoolClass, on: date, kind: Kind) -> None: ...
+
+    def last_left_on(self, school_id: str, student_id: str) -> date | None: ...
+
+    def add(self, school_id: str, record: MovementRecord) -> None: ...
+
+    def history(self, school_id: str, student_id: str) -> list[MovementRecord]: ...
+
+    def update_details(self, school_id: str, movement_id: str, details: dict[str, Any]) -> None: ...
+
+    def stays(self, school_id: str, year_id: str) -> list[Stay]: ...
+
+    def pupils_of(self, school_id: str, class_id: str) -> list[tuple[str, CurrentStay]]: ...
+
+    def set_repeat(
+        self, school_id: str, student_id: str, year_id: str, repeat: bool, note: str, by: str, at: datetime
+    ) -> None: ...
+
+    def repeaters(self, school_id: str, year_id: str) -> frozenset[str]: ...
+
+    def history_size(self, school_id: str, student_id: str) -> tuple[int, int]: ...
+
+    def drop_stay(self, school_id: str, enrolment_id: str) -> None: ...
+
+    def delete_student(self, school_id: str, student_id: str) -> None: ...
+
+    def move_history(self, school_id: str, from_student: str, to_student: str) -> None: ...
+
+    def audit(
+        self,
+        school_id: str,
+        action: str,
+        student: tuple[str, str, str],
+        surviving_id: str | None,
+        reason: str,
+        by: str,
+        at: datetime,
+    ) -> None: ...
+
+
 class UnitOfWork(Protocol):
     """One database transaction: commits on a clean exit, rolls back when an exception escapes.
 
@@ -140,6 +204,9 @@ class UnitOfWork(Protocol):
 
     @property
     def attendance(self) -> AttendanceRepository: ...
+
+    @property
+    def movements(self) -> MovementRepository: ...
 
     def __enter__(self) -> UnitOfWork: ...
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from school_students.domain.attendance import AbsenceAlertRaised, ClassAttendanceRecorded
+from school_students.domain.movement_events import ClassesRolledOver, StudentDeleted, StudentMoved, StudentsMerged
 from school_students.domain.school_class import SchoolClass
 from school_students.domain.school_year import SchoolYear
 from school_students.domain.student import Student
@@ -86,4 +87,8 @@ DomainEvent = (
     # Issue 4, attendance: the events live with their rules in domain/attendance.py.
     | ClassAttendanceRecorded
     | AbsenceAlertRaised
+    | StudentMoved
+    | ClassesRolledOver
+    | StudentDeleted
+    | StudentsMerged
 )

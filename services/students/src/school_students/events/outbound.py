@@ -7,6 +7,7 @@ from google.protobuf.message import Message
 from school.students.v1 import events_pb2, students_pb2
 from school_students.domain import events
 from school_students.domain.attendance import AbsenceAlertRaised, ClassAttendanceRecorded
+from school_students.domain.movement_events import ClassesRolledOver, StudentDeleted, StudentMoved, StudentsMerged
 from school_students.domain.school_class import SchoolClass
 from school_students.domain.school_year import SchoolYear
 from school_students.domain.structure import Semester
@@ -72,6 +73,10 @@ def to_message(school_id: str, event: events.DomainEvent) -> tuple[str, Message]
         return record_event_message(school_id, event, student_message(event.student))
     if isinstance(event, ClassAttendanceRecorded | AbsenceAlertRaised):
         return attendance_message(school_id, event)
+    if isinstance(event, StudentMoved | ClassesRolledOver | StudentDeleted | StudentsMerged):
+        from school_students.events.outbound_movements import movement_event
+
+        return movement_event(school_id, event)
     if isinstance(event, events.SchoolYearCreated):
         return event.year.id, events_pb2.SchoolYearCreated(school_year=year_message(event.year), school_id=school_id)
     if isinstance(event, events.ClassCreated):
