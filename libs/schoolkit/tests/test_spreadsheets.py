@@ -110,3 +110,17 @@ def test_a_book_of_several_sheets_keeps_their_order_and_formats_blank_template_r
     assert book["HocSinh"].cell(row=6, column=1).number_format == "@"
     assert book["HocSinh"].cell(row=6, column=2).number_format != "@"
     assert sheets.read(data, "HuongDan") == [["Cột", "Cách ghi"], ["Mã", "Để trống"]]
+
+
+def test_a_workbook_damaged_inside_a_sheet_is_refused_as_not_a_workbook() -> None:
+    sheets = OpenpyxlSpreadsheets()
+    good = sheets.write("HS", ["Mã", "Họ và tên"], [["0012", "Nguyễn Văn An"]], {0: True})
+    damaged = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(good)) as src, zipfile.ZipFile(damaged, "w") as dst:
+        for item in src.infolist():
+            body = src.read(item.filename)
+            if item.filename.startswith("xl/worksheets/"):
+                body = body[: len(body) // 2]  # cut mid-tag: openpyxl fails only while reading rows
+            dst.writestr(item, body)
+    with pytest.raises(ValueError, match="not an"):
+        sheets.read(damaged.getvalue(), "HS")

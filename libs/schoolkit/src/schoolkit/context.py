@@ -57,6 +57,12 @@ class Caller:
         visible = self.visible_class_ids()
         return visible is None or class_id in visible
 
+    def is_homeroom_of(self, class_id: str) -> bool:
+        """Whether the caller keeps this class as a whole: a school-wide duty or its homeroom
+        (class) assignment, not only a subject taught in it. Family data, attendance and other
+        homeroom duties need this; reading names and scores needs only reaches_class."""
+        return self.school_wide or (bool(class_id) and f"class:{class_id}" in self.scopes)
+
     def child_student_ids(self) -> frozenset[str]:
         """Students the caller is a guardian of (scopes "child:<student id>" of a parent account)."""
         return frozenset(s.partition(":")[2] for s in self.scopes if s.startswith("child:") and len(s) > 6)

@@ -18,7 +18,6 @@ from typing import Any
 # openpyxl ships no type information (types-openpyxl is not among the workspace's dev tools).
 from openpyxl import Workbook, load_workbook  # type: ignore[import-untyped]
 from openpyxl.styles import Font  # type: ignore[import-untyped]
-from openpyxl.utils.exceptions import InvalidFileException  # type: ignore[import-untyped]
 
 # A workbook is a zip; refuse ones that inflate far beyond the upload limit (zip bombs).
 MAX_UNPACKED_BYTES = 100 * 1024 * 1024
@@ -33,13 +32,20 @@ class OpenpyxlSpreadsheets:
                 if sum(i.file_size for i in archive.infolist()) > MAX_UNPACKED_BYTES:
                     raise ValueError("workbook too large when unpacked")
             book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError) as exc:
+        except ValueError:
+            raise
+        except Exception as exc:  # whatever a damaged upload breaks in openpyxl, it is not a workbook
             raise ValueError("not an .xlsx workbook") from exc
         try:
             if sheet not in book.sheetnames and not (or_first and book.sheetnames):
                 raise ValueError(f"no sheet {sheet}")
             chosen = book[sheet] if sheet in book.sheetnames else book.worksheets[0]
+            # Read-only workbooks parse rows lazily: a damaged sheet fails here, not at load time.
             return [list(row) for row in chosen.iter_rows(values_only=True)]
+        except ValueError:
+            raise
+        except Exception as exc:  # (as above)
+            raise ValueError("not an .xlsx workbook") from exc
         finally:
             book.close()
 

@@ -211,3 +211,43 @@ def test_completion_deletion_and_merge(
     with engine.connect() as conn:
         kept = {r.student_id: r.left_status for r in conn.execute(select(roster))}
     assert kept == {"s1": "HOAN_THANH_TIEU_HOC", "s3": None}
+
+
+def test_a_merge_hands_the_duplicates_place_to_the_record_that_had_left(
+    sessions: sessionmaker[Session], api_for: Callable[..., Any]
+) -> None:
+    feed = Feed()
+    # s5 transferred out of c1 earlier; its duplicate s6 came back into c1 as a new record.
+    arrived = feed.wrap(
+        movements_events_pb2.StudentTransferredIn(
+            school_id=SCHOOL, student=student("s5", "Đỗ Minh Cũ", "c1"), to_class=A, effective_date="2026-03-02"
+        ),
+        "s5",
+    )
+    left = feed.wrap(
+        movements_events_pb2.StudentTransferredOut(
+            school_id=SCHOOL, student=student("s5", "Đỗ Minh Cũ"), from_class=A, effective_date="2026-03-05"
+        ),
+        "s5",
+    )
+    duplicate = feed.wrap(
+        movements_events_pb2.StudentTransferredIn(
+            school_id=SCHOOL, student=student("s6", "Đỗ Minh Cũ", "c1"), to_class=A, effective_date="2026-03-09"
+        ),
+        "s6",
+    )
+    apply(sessions, arrived, left, duplicate)
+    assert roster_names(api_for(), "c1") == ["Đỗ Minh Cũ"]
+    merged = feed.wrap(
+        movements_events_pb2.StudentsMerged(
+            school_id=SCHOOL,
+            surviving=student("s5", "Đỗ Minh Cũ", "c1"),
+            merged_student_id="s6",
+            merged_student_code="x",
+        ),
+        "s6",
+    )
+    apply(sessions, merged)
+    apply(sessions, merged)  # redelivered: no change, no error
+    entries = api_for().ListRoster(grades_pb2.ListRosterRequest(class_id="c1")).entries
+    assert [(e.student_id, e.full_name, e.class_name) for e in entries] == [("s5", "Đỗ Minh Cũ", A.class_name)]

@@ -249,6 +249,13 @@ def test_scopes_permissions_and_other_schools(as_user: Callable[..., Client], wo
     assert refused(gvcn_1b.SaveClassAttendance, _req(world["1A"], FRI, 0, {}))[0] == grpc.StatusCode.PERMISSION_DENIED
     assert refused(gvbm.SaveClassAttendance, _req(world["1A"], FRI, 0, {}))[0] == grpc.StatusCode.PERMISSION_DENIED
     assert refused(reader.SaveClassAttendance, _req(world["1A"], FRI, 0, {}))[0] == grpc.StatusCode.PERMISSION_DENIED
+    # Homeroom of 1B who also teaches a subject in 1A: may read 1A's sheet, not take its attendance.
+    both = as_user(scopes=frozenset({f"class:{world['1B']}", f"class_subject:{world['1A']}:TIENG_ANH"}))
+    code, fields = refused(both.SaveClassAttendance, _req(world["1A"], FRI, 0, {}))
+    assert (code, list(fields)) == (grpc.StatusCode.PERMISSION_DENIED, ["class_id"])
+    assert (
+        both.GetClassAttendance(pb.GetClassAttendanceRequest(class_id=world["1A"], date=FRI)).day.counts.enrolled == 3
+    )
     assert refused(other_school.SaveClassAttendance, _req(world["1A"], FRI, 0, {}))[0] == grpc.StatusCode.NOT_FOUND
     get = pb.GetClassAttendanceRequest(class_id=world["1A"], date=FRI)
     assert refused(gvcn_1b.GetClassAttendance, get)[0] == grpc.StatusCode.PERMISSION_DENIED

@@ -11,7 +11,14 @@ import grpc
 import pytest
 from sqlalchemy import Engine, select
 
-from school.students.v1 import movements_pb2, movements_pb2_grpc, students_pb2, students_pb2_grpc
+from school.students.v1 import (
+    movements_pb2,
+    movements_pb2_grpc,
+    records_pb2,
+    records_pb2_grpc,
+    students_pb2,
+    students_pb2_grpc,
+)
 from school_students.adapters.tables import outbox
 from school_students.api.permissions import EVERY as ALL
 from school_students.bootstrap import build
@@ -45,6 +52,7 @@ class Client:
         self._stubs = [
             movements_pb2_grpc.MovementsServiceStub(channel),
             students_pb2_grpc.StudentsServiceStub(channel),
+            records_pb2_grpc.StudentRecordsServiceStub(channel),
         ]
         self._issuer = issuer
         self.caller = caller
@@ -525,3 +533,111 @@ def test_a_student_who_transferred_out_can_come_back(client: Client) -> None:
     code, fields = failure(client.TransferIn, transfer_in(class_a, student_id=student))
     assert code == grpc.StatusCode.FAILED_PRECONDITION
     assert "student_id" in fields
+
+
+def test_delete_and_merge_take_the_record_and_guardians_along(client: Client, engine: Engine) -> None:
+    _, class_a, class_b = setup_classes(client)
+    mother = records_pb2.GuardianInput(full_name="Lê Thị Hoa", relation="ME", phone="0912345678")
+
+    def code_of(student_id: str) -> str:
+        return str(client.GetStudent(students_pb2.GetStudentRequest(student_id=student_id)).student.student_code)
+
+    # A pupil entered by mistake, with a record row and a guardian: deleting takes them along.
+    mistake = enrol(client, class_a, "Nguyễn Văn Nhầm")
+    client.AddGuardian(records_pb2.AddGuardianRequest(student_id=mistake, guardian=mother))
+    client.DeleteStudent(
+        movements_pb2.DeleteStudentRequest(
+            student_id=mistake, reason="Nhập nhầm", confirm_student_code=code_of(mistake)
+        )
+    )
+    assert size(client, class_a) == 0
+
+    # A guardian who signs in as a parent must be unlinked first (the parent's access ends by event).
+    linked = enrol(client, class_a, "Trần Văn Liên")
+    guardian = client.AddGuardian(records_pb2.AddGuardianRequest(student_id=linked, guardian=mother)).guardian
+    client.LinkGuardianAccount(
+        records_pb2.LinkGuardianAccountRequest(
+            student_id=linked, guardian_id=guardian.guardian_id, parent_account_id="acc-parent"
+        )
+    )
+    code, fields = failure(
+        client.DeleteStudent,
+        movements_pb2.DeleteStudentRequest(student_id=linked, reason="Nhập nhầm", confirm_student_code=code_of(linked)),
+    )
+    assert code == grpc.StatusCode.FAILED_PRECONDITION
+    assert "tài khoản phụ huynh" in fields["student_id"]
+
+    # An old record that transferred out is kept; the new duplicate in 2A is merged into it: the
+    # kept record takes the class, the status, the guardians, and the parent follows it.
+    old = enrol(client, class_b, "Phạm Thị Cũ")
+    client.TransferOut(transfer_out(old))
+    new = enrol(client, class_a, "Phạm Thị Cũ")
+    parent = client.AddGuardian(records_pb2.AddGuardianRequest(student_id=new, guardian=mother)).guardian
+    client.LinkGuardianAccount(
+        records_pb2.LinkGuardianAccountRequest(
+            student_id=new, guardian_id=parent.guardian_id, parent_account_id="acc-parent-2"
+        )
+    )
+    merged = client.MergeStudents(
+        movements_pb2.MergeStudentsRequest(
+            surviving_student_id=old, merged_student_id=new, reason="Trùng hồ sơ", confirm_student_code=code_of(new)
+        )
+    ).student
+    assert merged.class_id == class_a
+    record = client.GetStudentRecord(records_pb2.GetStudentRecordRequest(student_id=old))
+    assert [g.guardian_id for g in record.guardians] == [parent.guardian_id]
+    assert event_types(engine)[-3:] == [
+        "school.students.v1.StudentsMerged",
+        "school.students.v1.GuardianUnlinked",
+        "school.students.v1.GuardianLinked",
+    ]
+    # The kept record is a pupil of 2A again: its next movement is accepted.
+    client.ChangeClass(
+        movements_pb2.ChangeClassRequest(student_id=old, class_id=class_b, effective_date=TODAY, reason_code="KHAC")
+    )
+    assert size(client, class_b) == 1
+
+
+def test_the_same_departure_sent_twice_at_once_is_recorded_once(client: Client, engine: Engine) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    _, class_a, class_b = setup_classes(client)
+    pupil = enrol(client, class_a, "Hà Văn Đúp")
+
+    def dropout() -> str:
+        try:
+            client.RecordDropout(
+                movements_pb2.RecordDropoutRequest(
+                    student_id=pupil, effective_date=TODAY, reason_code="KINH_TE_KHO_KHAN"
+                )
+            )
+        except grpc.RpcError as err:
+            return str(err.code().name)
+        return "OK"
+
+    def change(target: str) -> str:
+        try:
+            client.ChangeClass(
+                movements_pb2.ChangeClassRequest(
+                    student_id=pupil, class_id=target, effective_date=TODAY, reason_code="KHAC"
+                )
+            )
+        except grpc.RpcError as err:
+            return str(err.code().name)
+        return "OK"
+
+    with ThreadPoolExecutor(4) as pool:
+        outcomes = sorted(pool.map(lambda _: dropout(), range(4)))
+    assert outcomes.count("OK") == 1
+    assert set(outcomes) - {"OK"} <= {"FAILED_PRECONDITION", "ABORTED"}
+    assert event_types(engine).count("school.students.v1.StudentDroppedOut") == 1
+    assert size(client, class_a) == 0
+
+    pupil = enrol(client, class_a, "Hà Thị Chuyển")
+    with ThreadPoolExecutor(2) as pool:
+        outcomes = sorted(pool.map(change, [class_b, class_b]))
+    # Never a server error: one change lands, a duplicate is refused or (same target) answered as such.
+    assert "INTERNAL" not in outcomes
+    assert "UNKNOWN" not in outcomes
+    assert outcomes.count("OK") == 1
+    assert size(client, class_b) == 1

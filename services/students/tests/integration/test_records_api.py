@@ -426,3 +426,47 @@ def test_migration_0004_round_trip(kind: str, tmp_path: Path) -> None:
             assert {"student_records", "guardians", "student_guardians"} <= set(inspect(engine).get_table_names())
         finally:
             engine.dispose()
+
+
+def test_attaching_another_familys_guardian_is_refused(
+    admin: Client, client_for: Callable[..., Client], world: dict[str, Any]
+) -> None:
+    an, cuong = world["pupils"]["Nguyễn Văn An"], world["pupils"]["Lê Văn Cường"]
+    binh = world["pupils"]["Trần Thị Bình"]
+    # Cường (1B) has a mother who signs in as a parent.
+    mother = admin.AddGuardian(records_pb2.AddGuardianRequest(student_id=cuong.student_id, guardian=MOTHER)).guardian
+    admin.LinkGuardianAccount(
+        records_pb2.LinkGuardianAccountRequest(
+            student_id=cuong.student_id, guardian_id=mother.guardian_id, parent_account_id="acc-1b-parent"
+        )
+    )
+    gvcn_1a = client_for(
+        permissions=EVERYTHING - {perm.GUARDIAN_LINK},
+        scopes=frozenset({f"class:{world['classes']['1A'].class_id}"}),
+        subject="u-gvcn-1a",
+    )
+    attach = records_pb2.AddGuardianRequest(
+        student_id=an.student_id, guardian_id=mother.guardian_id, guardian=records_pb2.GuardianInput(relation="ME")
+    )
+    # A guardian of a pupil of another class is answered as unknown: no contacts, no parent's reach.
+    code, fields = failure(gvcn_1a.AddGuardian, attach)
+    assert code == grpc.StatusCode.NOT_FOUND
+    assert "guardian_id" in fields
+    # Within the teacher's own class, a guardian who signs in as a parent needs the linking permission.
+    own_mother = admin.AddGuardian(records_pb2.AddGuardianRequest(student_id=binh.student_id, guardian=MOTHER)).guardian
+    admin.LinkGuardianAccount(
+        records_pb2.LinkGuardianAccountRequest(
+            student_id=binh.student_id, guardian_id=own_mother.guardian_id, parent_account_id="acc-1a-parent"
+        )
+    )
+    code, fields = failure(
+        gvcn_1a.AddGuardian,
+        records_pb2.AddGuardianRequest(
+            student_id=an.student_id,
+            guardian_id=own_mother.guardian_id,
+            guardian=records_pb2.GuardianInput(relation="ME"),
+        ),
+    )
+    assert code == grpc.StatusCode.INVALID_ARGUMENT
+    assert "tài khoản phụ huynh" in fields["guardian_id"]
+    assert list(admin.GetStudentRecord(records_pb2.GetStudentRecordRequest(student_id=an.student_id)).guardians) == []

@@ -339,3 +339,48 @@ def test_a_homeroom_teacher_exports_only_their_class(client_for: Callable[..., C
     with pytest.raises(grpc.RpcError) as info:
         gvcn.call(gvcn.lists.ImportStudents, lists_pb2.ImportStudentsRequest(class_id=ids["1A"], workbook=b"x"))
     assert info.value.code() == grpc.StatusCode.PERMISSION_DENIED
+
+
+def test_only_a_shared_phone_makes_two_rows_one_guardian(office: Client, engine: Engine) -> None:
+    from sqlalchemy import func
+
+    from school_students.adapters.tables_records import guardians
+
+    year_id, _ = make_year(office, {"1A": 35})
+    rows = [
+        # Two different families whose fathers share a common name and left the phone empty.
+        pupil("Nguyễn Văn An", **{"Họ tên cha": "Nguyễn Văn Hùng"}),
+        pupil("Trần Văn Bảo", "06/06/2019", **{"Họ tên cha": "Nguyễn Văn Hùng"}),
+        # Siblings: the same mother with the same phone is one guardian.
+        pupil("Lê Văn Cường", "07/07/2019", **MOTHER),
+        pupil("Lê Thị Dung", "08/08/2019", "Nữ", **MOTHER),
+    ]
+    assert import_(office, year_id, book(rows)).created == 4
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(guardians)).scalar_one() == 3
+
+
+def test_a_subject_teacher_may_not_export_or_import_family_data(
+    client_for: Callable[..., Client], office: Client
+) -> None:
+    year_id, ids = make_year(office, {"1A": 35, "2A": 35})
+    assert import_(office, year_id, book([pupil("Nguyễn Văn An", cls="2A")])).created == 1
+    # Homeroom teacher of 1A who also teaches a subject in 2A, holding the sensitive permission.
+    teacher = client_for(
+        permissions=frozenset(perm.ALL),
+        scopes=frozenset({f"class:{ids['1A']}", f"class_subject:{ids['2A']}:TIN_HOC"}),
+        stepped_up=True,
+    )
+    names_only = teacher.call(teacher.lists.ExportStudents, lists_pb2.ExportStudentsRequest(class_id=ids["2A"]))
+    assert names_only.students == 1
+    with pytest.raises(grpc.RpcError) as info:
+        teacher.call(
+            teacher.lists.ExportStudents,
+            lists_pb2.ExportStudentsRequest(class_id=ids["2A"], include_sensitive=True),
+        )
+    assert info.value.code() == grpc.StatusCode.PERMISSION_DENIED
+    assert "include_sensitive" in field_violations(info.value)
+    refused = import_(teacher, "", book([pupil("Trần Văn Bảo", **{"Họ tên cha": "Trần Văn Cao"})]), class_id=ids["2A"])
+    assert [(e.row, e.column) for e in refused.errors] == [(2, "Họ tên cha")]
+    own = import_(teacher, "", book([pupil("Trần Văn Bảo", **{"Họ tên cha": "Trần Văn Cao"})]), class_id=ids["1A"])
+    assert own.created == 1

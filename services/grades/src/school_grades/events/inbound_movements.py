@@ -7,6 +7,7 @@ consumer's inbox.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 
@@ -131,10 +132,34 @@ def handle_deleted(session: Session, event: CloudEvent) -> None:
 
 
 def handle_merged(session: Session, event: CloudEvent) -> None:
-    # The surviving record keeps its own roster entry (its class comes with its own events); the
-    # merged id is dropped. Grades has no scores of its own yet to re-point.
+    """The merged id leaves the roster; the surviving record is placed in the class it now has.
+
+    When the kept record had left (say, transferred out) and the merged duplicate was the one in a
+    class, the merge hands that place to the kept record without any other event, so the roster
+    must follow ``surviving.class_id`` here. Grades has no scores of its own yet to re-point.
+    """
     m = movements_events_pb2.StudentsMerged.FromString(event.data)
+    repo = SqlAlchemyRosterRepository(session)
+    dropped = repo.get(m.merged_student_id)
+    kept = repo.get(m.surviving.student_id)
     _remove(session, event, m.school_id, m.merged_student_id)
+    class_id = m.surviving.class_id
+    if not class_id or (kept is not None and kept.class_id == class_id and kept.left_on is None):
+        return
+    class_name = m.surviving.class_name or (dropped.class_name if dropped and dropped.class_id == class_id else "")
+    facts = _facts(m.school_id, m.surviving)
+    # A second change of the same event: its own id in the change log, derived so a redelivery
+    # finds it applied.
+    placement_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{event.id}/surviving"))
+    project_enrolment(
+        repo,
+        event_id=placement_id,
+        event_type=event.type,
+        facts=facts,
+        placement=Placement(class_id, class_name or ""),
+        seq=_seq(event),
+        now=datetime.now(UTC),
+    )
 
 
 def _name(message: type[Message]) -> str:

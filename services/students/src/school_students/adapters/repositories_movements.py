@@ -18,6 +18,7 @@ from school_students.adapters.tables_movements import (
     student_record_audit,
     student_statuses,
 )
+from school_students.adapters.tables_records import guardians, student_guardians, student_records
 from school_students.app.ports import CurrentStay
 from school_students.domain.movement_events import ClassRef, MovementRecord
 from school_students.domain.movements import Kind, Status, Stay
@@ -63,12 +64,24 @@ class SqlAlchemyMovementRepository:
         ).first()
         return CurrentStay(row[0], row[1], row[2]) if row else None
 
-    def leave(self, school_id: str, enrolment_id: str, on: date, kind: Kind) -> None:
+    def lock_student(self, school_id: str, student_id: str) -> None:
+        """Hold the student's row until the transaction ends, so two movements of one child run one
+        after the other and the second reads what the first wrote (SQLite's IMMEDIATE transactions
+        already serialise writers; PostgreSQL needs the row lock)."""
         self._s.execute(
+            select(students.c.id)
+            .where(students.c.school_id == school_id, students.c.id == student_id)
+            .with_for_update()
+        )
+
+    def leave(self, school_id: str, enrolment_id: str, on: date, kind: Kind) -> bool:
+        result = self._s.execute(
             update(enrolments)
-            .where(enrolments.c.school_id == school_id, enrolments.c.id == enrolment_id)
+            .where(enrolments.c.school_id == school_id, enrolments.c.id == enrolment_id, enrolments.c.left_on.is_(None))
             .values(left_on=on)
         )
+        if result.rowcount == 0:  # type: ignore[attr-defined]
+            return False
         result = self._s.execute(
             update(enrolment_movements)
             .where(enrolment_movements.c.enrolment_id == enrolment_id)
@@ -80,6 +93,7 @@ class SqlAlchemyMovementRepository:
                     enrolment_id=enrolment_id, school_id=school_id, joined_by=None, left_by=kind.value
                 )
             )
+        return True
 
     def join(self, student_id: str, school_class: SchoolClass, on: date, kind: Kind) -> None:
         enrolment_id = str(uuid.uuid4())
@@ -249,7 +263,56 @@ class SqlAlchemyMovementRepository:
         self._s.execute(delete(student_statuses).where(student_statuses.c.student_id == student_id))
         self._s.execute(delete(repeat_marks).where(repeat_marks.c.student_id == student_id))
         self._s.execute(delete(idempotency_keys).where(idempotency_keys.c.student_id == student_id))
+        # The record (hồ sơ) and the guardian links go with the student; a guardian no other child
+        # has is removed too (the use case refused first if one signs in as a parent).
+        linked = [
+            row[0]
+            for row in self._s.execute(
+                select(student_guardians.c.guardian_id).where(student_guardians.c.student_id == student_id)
+            )
+        ]
+        self._s.execute(delete(student_guardians).where(student_guardians.c.student_id == student_id))
+        for guardian_id in linked:
+            still = self._s.execute(
+                select(func.count()).where(student_guardians.c.guardian_id == guardian_id)
+            ).scalar_one()
+            if not still:
+                self._s.execute(delete(guardians).where(guardians.c.id == guardian_id))
+        self._s.execute(delete(student_records).where(student_records.c.student_id == student_id))
         self._s.execute(delete(students).where(students.c.school_id == school_id, students.c.id == student_id))
+
+    def move_record(self, school_id: str, from_student: str, to_student: str) -> None:
+        """Merging: the kept record takes the merged one's record row when it has none of its own,
+        and its guardian links (a guardian both already have stays linked once)."""
+        has_own = self._s.execute(select(func.count()).where(student_records.c.student_id == to_student)).scalar_one()
+        if not has_own:
+            self._s.execute(
+                update(student_records)
+                .where(student_records.c.school_id == school_id, student_records.c.student_id == from_student)
+                .values(student_id=to_student)
+            )
+        kept = {
+            row[0]
+            for row in self._s.execute(
+                select(student_guardians.c.guardian_id).where(student_guardians.c.student_id == to_student)
+            )
+        }
+        moving = select(student_guardians.c.guardian_id).where(student_guardians.c.student_id == from_student)
+        for (guardian_id,) in self._s.execute(moving).all():
+            if guardian_id in kept:
+                self._s.execute(
+                    delete(student_guardians).where(
+                        student_guardians.c.student_id == from_student, student_guardians.c.guardian_id == guardian_id
+                    )
+                )
+            else:
+                self._s.execute(
+                    update(student_guardians)
+                    .where(
+                        student_guardians.c.student_id == from_student, student_guardians.c.guardian_id == guardian_id
+                    )
+                    .values(student_id=to_student)
+                )
 
     def move_history(self, school_id: str, from_student: str, to_student: str) -> None:
         """Re-point the enrolments, movements and marks of ``from_student`` to ``to_student``."""

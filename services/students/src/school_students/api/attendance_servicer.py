@@ -16,6 +16,7 @@ from school_students.app.attendance import AttendanceUseCases, DaySheet, SaveDay
 from school_students.app.attendance_ports import Recorder
 from school_students.domain.attendance import Mark
 from school_students.events.attendance_outbound import RULE_TO_PROTO, counts_message
+from schoolkit.grpc_errors import ForbiddenError
 from schoolkit.grpc_server import current_caller
 
 SERVICE_NAME = attendance_pb2.DESCRIPTOR.services_by_name["AttendanceService"].full_name
@@ -99,6 +100,10 @@ class AttendanceServicer(attendance_pb2_grpc.AttendanceServiceServicer):
         school_id = authorise(perm.ATTENDANCE_WRITE)
         ensure_class_in_scope(request.class_id)
         caller = current_caller()
+        # Taking attendance is the homeroom teacher's duty: teaching a subject in the class is not enough.
+        if not caller.is_homeroom_of(request.class_id):
+            message = "Chỉ giáo viên chủ nhiệm của lớp được điểm danh lớp này"
+            raise ForbiddenError(message, {"class_id": message})
         marks = {m.student_id: (MARK_FROM_PROTO.get(m.mark), m.note) for m in request.marks}
         with domain_errors():
             sheet, changed = self._uc.save_day(

@@ -54,7 +54,10 @@ class StudentListsServicer(lists_pb2_grpc.StudentListsServiceServicer):
                     class_id=request.class_id,
                     workbook=request.workbook,
                     dry_run=request.dry_run,
-                    may_write_sensitive=caller.has(perm.STUDENT_READ_SENSITIVE),
+                    # Family and identity columns: only for whom keeps the class as a whole (homeroom
+                    # of the chosen class, or a school-wide duty), as on the record page.
+                    may_write_sensitive=caller.has(perm.STUDENT_READ_SENSITIVE)
+                    and (caller.school_wide or (bool(request.class_id) and caller.is_homeroom_of(request.class_id))),
                     reaches_class=caller.reaches_class,
                 )
             )
@@ -78,7 +81,10 @@ class StudentListsServicer(lists_pb2_grpc.StudentListsServiceServicer):
         if request.class_id:
             ensure_class_in_scope(request.class_id)
         if request.include_sensitive:
-            if not caller.has(perm.STUDENT_READ_SENSITIVE):
+            # A subject taught in a class is not enough: only its homeroom teacher or a school-wide
+            # duty sees the family, identity and policy data (the record page's rule).
+            homeroom = caller.school_wide or (bool(request.class_id) and caller.is_homeroom_of(request.class_id))
+            if not caller.has(perm.STUDENT_READ_SENSITIVE) or not homeroom:
                 message = "Bạn không được xuất thông tin nhạy cảm của học sinh"
                 raise ForbiddenError(message, {"include_sensitive": message})
             _require_step_up("Xuất thông tin nhạy cảm cần xác thực lại")

@@ -7,7 +7,7 @@ import grpc
 from school.students.v1 import movements_pb2, movements_pb2_grpc
 from school_students.api import permissions as perm
 from school_students.api.errors import domain_errors
-from school_students.api.servicer import GENDER_FROM_PROTO, authorise, ensure_class_in_scope
+from school_students.api.servicer import GENDER_FROM_PROTO, authorise, ensure_class_in_scope, ensure_student_in_scope
 from school_students.app.movements import (
     Dropout,
     MovementsUseCases,
@@ -81,7 +81,7 @@ class MovementsServicer(movements_pb2_grpc.MovementsServiceServicer):
     def _student_in_scope(self, school_id: str, student_id: str) -> None:
         with domain_errors():
             class_id = self._uc.student_class_id(school_id, student_id)
-        ensure_class_in_scope(class_id)
+        ensure_student_in_scope(class_id)
 
     def TransferOut(
         self, request: movements_pb2.TransferOutRequest, context: grpc.ServicerContext

@@ -216,9 +216,17 @@ class StudentRecordsServicer(records_pb2_grpc.StudentRecordsServiceServicer):
         require(perm.STUDENT_WRITE)
         school_id = current_caller().school_id
         self._editable(school_id, request.student_id)
+        caller = current_caller()
         with domain_errors():
             guardian = self._uc.add_guardian(
-                school_id, request.student_id, guardian_input(request.guardian), request.guardian_id
+                school_id,
+                request.student_id,
+                guardian_input(request.guardian),
+                request.guardian_id,
+                edits_student=lambda child: (
+                    homeroom_or_school(caller, child.class_id) and sees_sensitive(caller, child)
+                ),
+                may_link_accounts=caller.has(perm.GUARDIAN_LINK),
             )
         return records_pb2.AddGuardianResponse(guardian=guardian_message(guardian))
 

@@ -29,9 +29,24 @@ def authorise(permission: str) -> str:
 
 
 def ensure_class_in_scope(class_id: str) -> None:
-    """The object check: a teacher reaches only the classes of their assignments."""
+    """The object check: a teacher reaches only the classes of their assignments.
+
+    An empty ``class_id`` means "every class the caller reaches" (search, alerts) and passes; the
+    object check of a student is ensure_student_in_scope.
+    """
     if class_id and not current_caller().reaches_class(class_id):
         raise ForbiddenError("Bạn không được phân công lớp này", {"class_id": "Bạn không được phân công lớp này"})
+
+
+def ensure_student_in_scope(class_id: str) -> None:
+    """The object check of a student through their current class (``class_id``). A student in no
+    class (left the school, or placed nowhere yet) belongs to no teacher's assignment: only a
+    school-wide duty reaches them."""
+    caller = current_caller()
+    if not class_id and not caller.school_wide:
+        message = "Học sinh không thuộc lớp nào bạn được phân công"
+        raise ForbiddenError(message, {"student_id": message})
+    ensure_class_in_scope(class_id)
 
 
 class StudentsServicer(StructureRpcs, students_pb2_grpc.StudentsServiceServicer):
@@ -135,7 +150,7 @@ class StudentsServicer(StructureRpcs, students_pb2_grpc.StudentsServiceServicer)
     ) -> students_pb2.UpdateStudentResponse:
         school_id = authorise(perm.STUDENT_WRITE)
         with domain_errors():
-            ensure_class_in_scope(self._uc.get_student(school_id, request.student_id).class_id)
+            ensure_student_in_scope(self._uc.get_student(school_id, request.student_id).class_id)
             student = self._uc.update_student(
                 UpdateStudent(
                     school_id=school_id,
@@ -155,7 +170,7 @@ class StudentsServicer(StructureRpcs, students_pb2_grpc.StudentsServiceServicer)
         with domain_errors():
             student = self._uc.get_student(school_id, request.student_id)
         if not current_caller().reaches_student(student.id):  # a parent reads their own child
-            ensure_class_in_scope(student.class_id)
+            ensure_student_in_scope(student.class_id)
         return students_pb2.GetStudentResponse(student=student_message(student))
 
     def ListStudents(

@@ -15,13 +15,14 @@ from school_students.domain.clock import school_day
 from school_students.domain.dates import parse_iso_date
 from school_students.domain.errors import (
     ClassFullError,
+    ConcurrencyError,
     DuplicateError,
     FieldErrors,
     NotFoundError,
     RuleViolationError,
     ValidationError,
 )
-from school_students.domain.events import ClassCreated
+from school_students.domain.events import ClassCreated, GuardianLinked, GuardianUnlinked
 from school_students.domain.movement_events import (
     ClassesRolledOver,
     ClassRef,
@@ -272,6 +273,7 @@ class MovementsUseCases:
             student = uow.students.get(cmd.school_id, student_id) if student_id else None
             if student is None:
                 raise _student_not_found()
+            uow.movements.lock_student(cmd.school_id, student.id)
             status, transferred_in = uow.movements.status(cmd.school_id, student.id)
             stay = uow.movements.current_stay(cmd.school_id, student.id)
             before = status or (Status.DANG_HOC if stay else None)
@@ -293,7 +295,8 @@ class MovementsUseCases:
             extra = details(uow, student, day or today, year.start_date)
             errors.raise_if_any("Thông tin biến động không hợp lệ")
             assert day is not None
-            uow.movements.leave(cmd.school_id, stay.enrolment_id, day, kind)
+            if not uow.movements.leave(cmd.school_id, stay.enrolment_id, day, kind):
+                raise _changed_meanwhile()
             uow.movements.set_status(cmd.school_id, student.id, after, day, transferred_in)
             record = MovementRecord(
                 id=str(uuid.uuid4()),
@@ -337,6 +340,7 @@ class MovementsUseCases:
             student = uow.students.get(cmd.school_id, student_id) if student_id else None
             if student is None:
                 raise _student_not_found()
+            uow.movements.lock_student(cmd.school_id, student.id)
             status, transferred_in = uow.movements.status(cmd.school_id, student.id)
             stay = uow.movements.current_stay(cmd.school_id, student.id)
             before = status or (Status.DANG_HOC if stay else None)
@@ -364,8 +368,8 @@ class MovementsUseCases:
             assert target is not None
             assert day is not None
             ensure_room(target)
-            if stay is not None:
-                uow.movements.leave(cmd.school_id, stay.enrolment_id, day, kind)
+            if stay is not None and not uow.movements.leave(cmd.school_id, stay.enrolment_id, day, kind):
+                raise _changed_meanwhile()
             uow.movements.join(student.id, target, day, kind)
             uow.movements.set_status(cmd.school_id, student.id, after, day, transferred_in)
             record = MovementRecord(
@@ -563,8 +567,17 @@ class MovementsUseCases:
     # -- plumbing ----------------------------------------------------------------------------
 
     def _write(self, run: Callable[[UnitOfWork], T]) -> T:
-        with self._uow(False) as uow:
-            return run(uow)
+        try:
+            with self._uow(False) as uow:
+                return run(uow)
+        except DuplicateKeyError:
+            # Another request placed the student in a class first (one open enrolment per student).
+            raise _changed_meanwhile() from None
+
+
+def _changed_meanwhile() -> ConcurrencyError:
+    message = "Hồ sơ học sinh vừa được người khác thay đổi; hãy tải lại trang rồi thử lại"
+    return ConcurrencyError(message, {"student_id": message})
 
 
 def _code_duplicate(code: str) -> DuplicateError:
@@ -825,6 +838,13 @@ class RecordsUseCases:
             if moves or stays > 1:
                 message = "Hồ sơ đã có lịch sử biến động cần lưu giữ nên không thể xóa; hãy dùng gộp hồ sơ nếu bị trùng"
                 raise RuleViolationError(message, {"student_id": message})
+            if any(g.parent_account_id for g in uow.guardians.of_student(school_id, student.id)):
+                # A parent signs in with this child: unlink the account first, so the parent's
+                # access ends through its own event.
+                message = (
+                    "Người giám hộ của học sinh đang có tài khoản phụ huynh; hãy hủy liên kết tài khoản trước khi xóa"
+                )
+                raise RuleViolationError(message, {"student_id": message})
             uow.movements.audit(
                 school_id,
                 "DELETE",
@@ -872,11 +892,25 @@ class RecordsUseCases:
             uow.movements.audit(
                 school_id, "MERGE", (drop.id, drop.student_code, drop.full_name), keep.id, clean, by, self._clock()
             )
+            drop_status, drop_transferred_in = uow.movements.status(school_id, drop.id)
+            accounts_before = {g.parent_account_id for g in uow.guardians.of_student(school_id, keep.id)}
+            dropped_accounts = {g.parent_account_id for g in uow.guardians.of_student(school_id, drop.id)}
             uow.movements.move_history(school_id, drop.id, keep.id)
+            uow.movements.move_record(school_id, drop.id, keep.id)
+            if drop_stay and not keep_stay:
+                # The kept record takes over the merged one's place in its class, and its status.
+                uow.movements.set_status(
+                    school_id, keep.id, drop_status or Status.DANG_HOC, drop_stay.enrolled_on, drop_transferred_in
+                )
             uow.movements.delete_student(school_id, drop.id)
             merged = uow.students.get(school_id, keep.id)
             assert merged is not None
             uow.emit(school_id, StudentsMerged(merged, drop.id, drop.student_code, clean))
+            # Parents follow the child to the kept record (identity grants and revokes by student id).
+            for account in sorted(a for a in dropped_accounts if a):
+                uow.emit(school_id, GuardianUnlinked(replace(drop, class_id=""), account))
+                if account not in accounts_before:
+                    uow.emit(school_id, GuardianLinked(merged, account))
             return merged
 
         return _write_once(self._uow, run, refuse_links=True)

@@ -174,7 +174,23 @@ class StudentRecordsUseCases:
 
     # -- guardians ------------------------------------------------------------------------------
 
-    def add_guardian(self, school_id: str, student_id: str, raw: GuardianInput, guardian_id: str = "") -> Guardian:
+    def add_guardian(
+        self,
+        school_id: str,
+        student_id: str,
+        raw: GuardianInput,
+        guardian_id: str = "",
+        *,
+        edits_student: Callable[[Student], bool] = lambda _student: False,
+        may_link_accounts: bool = False,
+    ) -> Guardian:
+        """Add a new guardian, or attach an existing one (a sibling's parent) by ``guardian_id``.
+
+        Attaching shares the guardian's contacts and, when the guardian signs in as a parent, that
+        account's reach: so the caller must be able to edit the record of a child the guardian
+        already has (``edits_student``), and an account-holding guardian needs the permission to
+        link parent accounts (``may_link_accounts``).
+        """
         today = school_day(self._clock())
         errors = FieldErrors()
         guardian_id = guardian_id.strip()
@@ -196,7 +212,17 @@ class StudentRecordsUseCases:
                 guardian = uow.guardians.get(school_id, guardian_id)
                 if guardian is None:
                     raise _guardian_not_found()
-                if student.id in uow.guardians.student_ids(school_id, guardian.id):
+                children = uow.guardians.student_ids(school_id, guardian.id)
+                known = [uow.students.get(school_id, sid) for sid in children]
+                # Someone else's family is answered like a guardian that does not exist.
+                if not any(child is not None and edits_student(child) for child in known):
+                    raise _guardian_not_found()
+                if guardian.parent_account_id and not may_link_accounts:
+                    message = (
+                        "Người giám hộ này đã có tài khoản phụ huynh; cần quyền liên kết tài khoản để thêm vào hồ sơ"
+                    )
+                    raise ValidationError(message, {"guardian_id": message})
+                if student.id in children:
                     raise DuplicateError(
                         "Người giám hộ đã có trong hồ sơ", {"guardian_id": "Người này đã là người giám hộ của học sinh"}
                     )

@@ -294,7 +294,7 @@ class StudentListsUseCases:
         self, uow: UnitOfWork, school_id: str, today: date, rows: list[SheetRow], placed: dict[int, SchoolClass]
     ) -> None:
         # Siblings in one file share their parents: one guardian, linked to each child.
-        guardian_ids: dict[tuple[str, str, str], str] = {}
+        guardian_ids: dict[tuple[str, str], str] = {}
         sizes: dict[str, int] = defaultdict(int)
         for row in rows:
             school_class = placed[row.row]
@@ -307,9 +307,13 @@ class StudentListsUseCases:
             uow.records.save(school_id, student.id, record)
             for guardian in row.guardians:
                 key = _guardian_key(guardian)
-                if key not in guardian_ids:
-                    guardian_ids[key] = uow.guardians.add(school_id, guardian).id
-                uow.guardians.link(school_id, student.id, guardian_ids[key], guardian.relation)
+                if key is None:
+                    guardian_id = uow.guardians.add(school_id, guardian).id
+                elif key in guardian_ids:
+                    guardian_id = guardian_ids[key]
+                else:
+                    guardian_id = guardian_ids[key] = uow.guardians.add(school_id, guardian).id
+                uow.guardians.link(school_id, student.id, guardian_id, guardian.relation)
             sizes[school_class.id] += 1
             current = replace(school_class, size=school_class.size + sizes[school_class.id])
             uow.emit(school_id, events.StudentEnrolled(replace(student, class_id=school_class.id), current, today))
@@ -364,8 +368,11 @@ class StudentListsUseCases:
         return ExportResult(data, f"danh-sach-hoc-sinh-{_slug(what)}-{year_name}.xlsx", len(rows))
 
 
-def _guardian_key(g: GuardianDetails) -> tuple[str, str, str]:
-    return (fold(g.full_name), g.phone, str(g.birth_year) if not g.phone else "")
+def _guardian_key(g: GuardianDetails) -> tuple[str, str] | None:
+    """Who counts as one person across rows: the same name and the same phone number. Without a
+    phone two rows are never taken for one guardian: two fathers named Nguyễn Văn Hùng are common,
+    and sharing a guardian shares family data and a parent account's reach."""
+    return (fold(g.full_name), g.phone) if g.phone else None
 
 
 def _column_order(layout: Layout, header: str) -> int:
