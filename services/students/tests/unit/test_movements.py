@@ -194,3 +194,11 @@ def test_reason_lists_and_holidays_come_from_configuration(tmp_path: Path) -> No
     assert parse_holidays(settings.school_holidays) == {date(2026, 4, 30), date(2026, 5, 1)}
     assert settings.transfer_handover_working_days == 5
     assert parse_holidays("") == frozenset()
+
+
+def test_health_and_family_reasons_leave_the_service_as_other() -> None:
+    from school_students.domain.movements import public_reason
+
+    assert public_reason("OM_DAU") == "KHAC"
+    assert public_reason("KINH_TE_KHO_KHAN") == "KHAC"
+    assert public_reason("XA_TRUONG") == "XA_TRUONG"

@@ -108,6 +108,17 @@ def next_status(current: Status | None, kind: Kind) -> Status:
 
 # -- reasons ---------------------------------------------------------------------------------------
 
+# Reason codes that say something about a child's health or family situation: they stay in the
+# students service (the movement log, the dossier) and travel on the bus as "KHAC" (domain-vn §6.4:
+# no sensitive value in an event that does not need it).
+SENSITIVE_REASONS = frozenset({"OM_DAU", "KINH_TE_KHO_KHAN"})
+
+
+def public_reason(code: str) -> str:
+    """The reason code as events carry it."""
+    return "KHAC" if code in SENSITIVE_REASONS else code
+
+
 # Built-in reason lists; the service may replace them from a JSON file (config MOVEMENT_REASONS_FILE).
 DEFAULT_REASONS: Mapping[str, Mapping[str, str]] = {
     Kind.TRANSFER_OUT.value: {

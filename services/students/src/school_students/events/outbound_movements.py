@@ -12,7 +12,7 @@ from school_students.domain.movement_events import (
     StudentMoved,
     StudentsMerged,
 )
-from school_students.domain.movements import Kind
+from school_students.domain.movements import Kind, public_reason
 from school_students.events.outbound import student_message
 
 
@@ -80,7 +80,7 @@ def movement_event(
             effective_date=day,
             to_school_name=str(details.get("other_school_name", "")),
             to_school_code=str(details.get("other_school_code", "")),
-            reason_code=m.reason_code,
+            reason_code=public_reason(m.reason_code),
             movement_id=m.id,
         )
     elif m.kind in (Kind.DROPOUT, Kind.WITHDRAWAL):
@@ -89,7 +89,7 @@ def movement_event(
             student=student,
             from_class=class_ref_message(m.from_class),
             effective_date=day,
-            reason_code=m.reason_code,
+            reason_code=public_reason(m.reason_code),
             status=m.status_after.value,
             movement_id=m.id,
         )
