@@ -384,3 +384,15 @@ def test_a_subject_teacher_may_not_export_or_import_family_data(
     assert [(e.row, e.column) for e in refused.errors] == [(2, "Họ tên cha")]
     own = import_(teacher, "", book([pupil("Trần Văn Bảo", **{"Họ tên cha": "Trần Văn Cao"})]), class_id=ids["1A"])
     assert own.created == 1
+
+
+def test_a_citizen_id_already_on_record_is_refused(office: Client) -> None:
+    year_id, _ = make_year(office, {"1A": 35})
+    first = [pupil("Nguyễn Văn An", **{"Số định danh cá nhân": "001219012345"})]
+    assert import_(office, year_id, book(first)).created == 1
+    # The same child typed again with another birth date: caught by the citizen id alone.
+    again = import_(
+        office, year_id, book([pupil("Nguyễn Văn An", "06/09/2019", **{"Số định danh cá nhân": "001219012345"})])
+    )
+    assert [(e.row, e.column) for e in again.errors] == [(2, "Số định danh cá nhân")]
+    assert "đã có trong hồ sơ" in again.errors[0].message

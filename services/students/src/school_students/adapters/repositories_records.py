@@ -95,6 +95,16 @@ class SqlAlchemyRecordRepository:
         )
         return bool(self._s.execute(query).scalar())
 
+    def citizen_id_taken(self, school_id: str, citizen_id: str, other_than: str) -> bool:
+        query = select(
+            exists().where(
+                student_records.c.school_id == school_id,
+                student_records.c.citizen_id == citizen_id,
+                student_records.c.student_id != other_than,
+            )
+        )
+        return bool(self._s.execute(query).scalar())
+
     def history(self, school_id: str, student_id: str) -> list[EnrolmentEntry]:
         rows = self._s.execute(
             select(

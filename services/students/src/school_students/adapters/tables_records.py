@@ -35,6 +35,7 @@ student_records = Table(
     Column("has_iep", Boolean, nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Index("uq_student_records_school_id_csdl_id", "school_id", "csdl_id", unique=True),
+    Index("ix_student_records_school_id_citizen_id", "school_id", "citizen_id"),
 )
 
 guardians = Table(

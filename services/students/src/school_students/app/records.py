@@ -155,6 +155,9 @@ class StudentRecordsUseCases:
             record = validate_record(cmd.record, reference=self.reference, today=today, school_year_start=year_start)
             if record.csdl_id and uow.records.csdl_id_taken(cmd.school_id, record.csdl_id, student.id):
                 raise _csdl_duplicate(record.csdl_id)
+            if record.citizen_id and uow.records.citizen_id_taken(cmd.school_id, record.citizen_id, student.id):
+                message = "Số định danh cá nhân này đã có trong hồ sơ một học sinh khác của trường"
+                raise DuplicateError(message, {"citizen_id": message})
             if student.version != cmd.expected_version:
                 raise _stale(student.version)
             before = uow.records.get(cmd.school_id, student)

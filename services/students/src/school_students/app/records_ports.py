@@ -46,6 +46,11 @@ class RecordRepository(Protocol):
         """Whether another student of the school than ``other_than`` has this CSDL student ID."""
         ...
 
+    def citizen_id_taken(self, school_id: str, citizen_id: str, other_than: str) -> bool:
+        """Whether another student of the school than ``other_than`` has this citizen ID: one
+        child, one number (a second record of the same child is a duplicate to merge)."""
+        ...
+
     def history(self, school_id: str, student_id: str) -> list[EnrolmentEntry]:
         """Every class the student has been in, newest first."""
         ...

@@ -243,6 +243,9 @@ class StudentListsUseCases:
             if row.record.csdl_id and uow.records.csdl_id_taken(school_id, row.record.csdl_id, ""):
                 message = f"Mã định danh {row.record.csdl_id} đã có trong hồ sơ một học sinh khác của trường"
                 errors.append(RowError(row.row, layout.header("csdl_id"), message))
+            if row.record.citizen_id and uow.records.citizen_id_taken(school_id, row.record.citizen_id, ""):
+                message = "Số định danh cá nhân này đã có trong hồ sơ một học sinh khác của trường"
+                errors.append(RowError(row.row, layout.header("citizen_id"), message))
         # A pupil with the same name and birth date already in a class of this year: most likely
         # the same file imported a second time.
         listed: dict[str, dict[str, str]] = {}

@@ -44,6 +44,8 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("student_id", name="pk_student_records"),
     )
     op.create_index("uq_student_records_school_id_csdl_id", "student_records", ["school_id", "csdl_id"], unique=True)
+    # Not unique: an empty citizen id means "not yet known"; duplicates are refused by the use cases.
+    op.create_index("ix_student_records_school_id_citizen_id", "student_records", ["school_id", "citizen_id"])
     op.create_table(
         "guardians",
         sa.Column("id", sa.String(ID), nullable=False),
@@ -80,5 +82,6 @@ def downgrade() -> None:
     op.drop_table("student_guardians")
     op.drop_index("ix_guardians_school_id_parent_account_id", table_name="guardians")
     op.drop_table("guardians")
+    op.drop_index("ix_student_records_school_id_citizen_id", table_name="student_records")
     op.drop_index("uq_student_records_school_id_csdl_id", table_name="student_records")
     op.drop_table("student_records")
