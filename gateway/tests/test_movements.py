@@ -444,3 +444,40 @@ def test_api_transfer_in_needs_identity_unless_the_student_comes_back(client: Fl
     assert back.status_code == 201, back.text
     assert back.json["student"]["id"] == student
     assert back.json["movement"]["status_before"] == "CHUYEN_DI"
+
+
+def test_pages_show_a_missing_object_as_404_and_a_refusal_on_the_form(
+    client: FlaskClient, signed_in: str, upstreams: Any, browser: Any
+) -> None:
+    account = upstreams.identity.accounts["hieutruong"]
+    account.permissions = account.permissions | {"students:student:delete", "students:school_year:write"}
+    token = browser.login(client)
+    ids = _school(client, token)
+    missing = "00000000-0000-4000-8000-000000000000"
+    day = TODAY.strftime("%d/%m/%Y")
+    posts = [
+        (
+            f"/students/{missing}/dropout",
+            {"effective_date": day, "reason_code": "HOAN_CANH"},
+            "Không tìm thấy dữ liệu được yêu cầu.",
+        ),
+        (f"/students/{missing}/repeat", {"repeat": "on"}, "Không tìm thấy học sinh này."),
+        (
+            f"/students/{missing}/delete",
+            {"reason": "Nhập nhầm", "confirm_student_code": "X"},
+            "Không tìm thấy học sinh này.",
+        ),
+        ("/roll-over", {"from_school_year_id": missing, "to_school_year_id": ids["year"]}, "Năm học không tồn tại"),
+    ]
+    for path, data, message in posts:
+        answer = client.post(path, data={"csrf_token": token, **data})
+        assert answer.status_code == 404, (path, answer.text)
+        assert f'<p data-testid="error-message">{message}</p>' in answer.text, path
+    student = ids["Nguyễn Văn An"]
+    refused = client.post(
+        f"/students/{student}/delete",
+        data={"csrf_token": token, "reason": "Nhập nhầm", "confirm_student_code": "SAI"},
+    )
+    assert refused.status_code == 400
+    assert 'data-testid="confirm_student_code-error"' in refused.text
+    assert client.get(f"/api/v1/students/{student}").status_code == 200

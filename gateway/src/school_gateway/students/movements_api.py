@@ -114,12 +114,48 @@ def transfer_in_request(body: dict[str, Any]) -> movements_pb2.TransferInRequest
     )
 
 
+def repeat_request(student_id: str, body: dict[str, Any]) -> movements_pb2.MarkRepeatRequest:
+    return movements_pb2.MarkRepeatRequest(student_id=student_id, repeat=body["repeat"], note=body["note"])
+
+
+def delete_request(student_id: str, body: dict[str, Any]) -> movements_pb2.DeleteStudentRequest:
+    return movements_pb2.DeleteStudentRequest(
+        student_id=student_id, reason=body["reason"], confirm_student_code=body["confirm_student_code"]
+    )
+
+
+def merge_request(student_id: str, body: dict[str, Any]) -> movements_pb2.MergeStudentsRequest:
+    return movements_pb2.MergeStudentsRequest(
+        surviving_student_id=student_id,
+        merged_student_id=body["merged_student_id"],
+        reason=body["reason"],
+        confirm_student_code=body["confirm_student_code"],
+    )
+
+
+def handover_request(student_id: str, body: dict[str, Any]) -> movements_pb2.RecordHandoverRequest:
+    return movements_pb2.RecordHandoverRequest(
+        student_id=student_id,
+        movement_id=body["movement_id"],
+        handed_over_on=body["handed_over_on"].isoformat(),
+        documents=body["documents"],
+    )
+
+
 def _student_missing() -> dict[str, str]:
     return {"student_id": _("This student does not exist.")}
 
 
 def _class_missing() -> dict[str, str]:
     return {"class_id": _("This class does not exist.")}
+
+
+def _placement(
+    method: str, request: movements_pb2.RecordReturnRequest | movements_pb2.ChangeClassRequest
+) -> dict[str, Any]:
+    """A return or a class change: the student or the chosen class may be missing."""
+    answer = _call(method, request, {**_student_missing(), **_class_missing()})
+    return movement(answer.movement)
 
 
 @blp.route("/students/<id:student_id>/transfer-out", methods=["POST"])
@@ -151,9 +187,7 @@ def dropout(body: dict[str, Any], student_id: str) -> dict[str, Any]:
 @blp.alt_response(404, response="NOT_FOUND")
 def return_to_school(body: dict[str, Any], student_id: str) -> dict[str, Any]:
     """Trở lại học: a student who left (bỏ học, thôi học) joins a class again."""
-    request = movements_pb2.RecordReturnRequest(**placement_fields(student_id, body))
-    answer = _call("RecordReturn", request, {**_student_missing(), **_class_missing()})
-    return movement(answer.movement)
+    return _placement("RecordReturn", movements_pb2.RecordReturnRequest(**placement_fields(student_id, body)))
 
 
 @blp.route("/students/<id:student_id>/class-change", methods=["POST"])
@@ -163,9 +197,7 @@ def return_to_school(body: dict[str, Any], student_id: str) -> dict[str, Any]:
 @blp.alt_response(404, response="NOT_FOUND")
 def change_class(body: dict[str, Any], student_id: str) -> dict[str, Any]:
     """Chuyển lớp: moves the student to another class of the same school year."""
-    request = movements_pb2.ChangeClassRequest(**placement_fields(student_id, body))
-    answer = _call("ChangeClass", request, {**_student_missing(), **_class_missing()})
-    return movement(answer.movement)
+    return _placement("ChangeClass", movements_pb2.ChangeClassRequest(**placement_fields(student_id, body)))
 
 
 @blp.route("/movements/transfer-in", methods=["POST"])
@@ -233,11 +265,7 @@ def reasons() -> dict[str, Any]:
 @blp.alt_response(404, response="NOT_FOUND")
 def mark_repeat(body: dict[str, Any], student_id: str) -> dict[str, Any]:
     """Ở lại lớp: mark (or unmark) the student as repeating the grade at the next roll-over."""
-    answer = _call(
-        "MarkRepeat",
-        movements_pb2.MarkRepeatRequest(student_id=student_id, repeat=body["repeat"], note=body["note"]),
-        _student_missing(),
-    )
+    answer = _call("MarkRepeat", repeat_request(student_id, body), _student_missing())
     return {"school_year_id": answer.school_year_id, "repeat": answer.repeat}
 
 
@@ -292,13 +320,7 @@ def roll_over(body: dict[str, Any]) -> dict[str, Any]:
 @blp.alt_response(404, response="NOT_FOUND")
 def delete_student(body: dict[str, Any], student_id: str) -> dict[str, Any]:
     """Delete a record entered by mistake (no movement history); the code is typed again to confirm."""
-    answer = _call(
-        "DeleteStudent",
-        movements_pb2.DeleteStudentRequest(
-            student_id=student_id, reason=body["reason"], confirm_student_code=body["confirm_student_code"]
-        ),
-        _student_missing(),
-    )
+    answer = _call("DeleteStudent", delete_request(student_id, body), _student_missing())
     return {"student_code": answer.student_code}
 
 
@@ -310,16 +332,7 @@ def delete_student(body: dict[str, Any], student_id: str) -> dict[str, Any]:
 def merge_students(body: dict[str, Any], student_id: str) -> dict[str, Any]:
     """Merge a duplicate record of the same child into this one (this id stays; the duplicate's
     enrolment and movement history move over). The duplicate's code is typed again to confirm."""
-    answer = _call(
-        "MergeStudents",
-        movements_pb2.MergeStudentsRequest(
-            surviving_student_id=student_id,
-            merged_student_id=body["merged_student_id"],
-            reason=body["reason"],
-            confirm_student_code=body["confirm_student_code"],
-        ),
-        _student_missing(),
-    )
+    answer = _call("MergeStudents", merge_request(student_id, body), _student_missing())
     return convert.student(answer.student)
 
 
@@ -330,14 +343,5 @@ def merge_students(body: dict[str, Any], student_id: str) -> dict[str, Any]:
 @blp.alt_response(404, response="NOT_FOUND")
 def record_handover(body: dict[str, Any], student_id: str) -> dict[str, Any]:
     """Record the hand-over of a transfer-out dossier (date and documents; TT 28/2020 Điều 36)."""
-    answer = _call(
-        "RecordHandover",
-        movements_pb2.RecordHandoverRequest(
-            student_id=student_id,
-            movement_id=body["movement_id"],
-            handed_over_on=body["handed_over_on"].isoformat(),
-            documents=body["documents"],
-        ),
-        _student_missing(),
-    )
+    answer = _call("RecordHandover", handover_request(student_id, body), _student_missing())
     return movement(answer.movement)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import flask
 import grpc
@@ -21,8 +22,12 @@ from school_gateway.schemas import Boolean, Schema, String, Text, VnDate
 from school_gateway.sessions import loaded_principal
 from school_gateway.students import convert
 from school_gateway.students.movements_api import (
+    delete_request,
     dropout_request,
+    handover_request,
+    merge_request,
     placement_fields,
+    repeat_request,
     roll_over_result,
     transfer_in_request,
     transfer_out_request,
@@ -37,6 +42,7 @@ from school_gateway.students.movements_schemas import (
 )
 from school_gateway.upstream import stub
 
+T = TypeVar("T")
 bp = flask.Blueprint("movements", __name__)
 NOTICES.setdefault("movement_recorded", N_("The movement was recorded."))
 NOTICES.setdefault("student_deleted", N_("The student record was deleted."))
@@ -158,6 +164,40 @@ def _history(student_id: str) -> Any:
         raise
 
 
+def _school_years() -> list[dict[str, Any]]:
+    if not _may("students:school_year:read"):
+        return []
+    listed = stub("students").ListSchoolYears(students_pb2.ListSchoolYearsRequest(page_size=200))
+    return [convert.school_year(y) for y in listed.school_years]
+
+
+def _document_choices() -> dict[str, Any]:
+    """The documents checklist of a form: every document with its label, and those ticked when posted."""
+    return {
+        "documents": [(d, _(DOCUMENT_LABELS[d])) for d in DOCUMENTS],
+        "checked": set(request.form.getlist("documents")) if request.method == "POST" else set(),
+    }
+
+
+def _submit(form: FormResult, call: Callable[[], T], not_found: str) -> T | None:
+    """Send a valid form upstream. The answer; None when the form is shown again with its errors or the
+    service's refusal. An object that does not exist is a 404 page saying ``not_found``."""
+    if form.errors:
+        return None
+    try:
+        return call()
+    except grpc.RpcError as err:
+        if err.code() == grpc.StatusCode.NOT_FOUND:
+            raise GatewayError(404, "not_found", not_found) from None
+        if not form_failure(form, err):
+            raise
+        return None
+
+
+def _redirect(endpoint: str, **params: Any) -> ResponseReturnValue:
+    return flask.redirect(url_for(endpoint, **params), 303)
+
+
 def _labels() -> dict[str, Any]:
     return {
         "kind_labels": {k: _(v) for k, v in KIND_LABELS.items()},
@@ -217,9 +257,8 @@ def _action_page(student_id: str, action: str, form: FormResult, status: int = 2
         title=_(title),
         reasons=reasons,
         class_options=_class_options() if action in ("return", "class-change") else [],
-        documents=[(d, _(DOCUMENT_LABELS[d])) for d in DOCUMENTS],
-        checked=set(request.form.getlist("documents")) if request.method == "POST" else set(),
         form=form,
+        **_document_choices(),
     )
 
 
@@ -231,25 +270,19 @@ def _record(student_id: str, action: str) -> ResponseReturnValue:
         "class-change": PlacementForm,
     }[action]()
     form = load_form(schema)
-    if not form.errors:
-        data = {**form.data, "documents": _documents()}
-        try:
-            if action == "transfer-out":
-                movements().TransferOut(transfer_out_request(student_id, data))
-            elif action == "dropout":
-                movements().RecordDropout(dropout_request(student_id, data))
-            elif action == "return":
-                movements().RecordReturn(movements_pb2.RecordReturnRequest(**placement_fields(student_id, data)))
-            else:
-                movements().ChangeClass(movements_pb2.ChangeClassRequest(**placement_fields(student_id, data)))
-        except grpc.RpcError as err:
-            if err.code() == grpc.StatusCode.NOT_FOUND:
-                raise GatewayError(404, "not_found", _("The requested record was not found.")) from None
-            if not form_failure(form, err):
-                raise
-        else:
-            target = url_for("movements.history", student_id=student_id, notice="movement_recorded")
-            return flask.redirect(target, 303)
+    data = {**form.data, "documents": _documents()}
+
+    def send() -> Any:
+        if action == "transfer-out":
+            return movements().TransferOut(transfer_out_request(student_id, data))
+        if action == "dropout":
+            return movements().RecordDropout(dropout_request(student_id, data))
+        if action == "return":
+            return movements().RecordReturn(movements_pb2.RecordReturnRequest(**placement_fields(student_id, data)))
+        return movements().ChangeClass(movements_pb2.ChangeClassRequest(**placement_fields(student_id, data)))
+
+    if _submit(form, send, _("The requested record was not found.")) is not None:
+        return _redirect("movements.history", student_id=student_id, notice="movement_recorded")
     return _action_page(student_id, action, form, 400)
 
 
@@ -311,9 +344,8 @@ def _transfer_in_page(form: FormResult, status: int = 200) -> ResponseReturnValu
         status,
         reasons=_reasons("TRANSFER_IN"),
         class_options=_class_options(),
-        documents=[(d, _(DOCUMENT_LABELS[d])) for d in DOCUMENTS],
-        checked=set(request.form.getlist("documents")) if request.method == "POST" else set(),
         form=form,
+        **_document_choices(),
     )
 
 
@@ -327,17 +359,13 @@ def transfer_in_form() -> ResponseReturnValue:
 @permission("students:movement:write")
 def transfer_in() -> ResponseReturnValue:
     form = load_form(TransferInForm())
-    if not form.errors:
-        try:
-            answer = movements().TransferIn(transfer_in_request({**form.data, "documents": _documents()}))
-        except grpc.RpcError as err:
-            if err.code() == grpc.StatusCode.NOT_FOUND:
-                raise GatewayError(404, "not_found", _("This class does not exist.")) from None
-            if not form_failure(form, err):
-                raise
-        else:
-            target = url_for("movements.history", student_id=answer.student.student_id, notice="movement_recorded")
-            return flask.redirect(target, 303)
+    answer = _submit(
+        form,
+        lambda: movements().TransferIn(transfer_in_request({**form.data, "documents": _documents()})),
+        _("This class does not exist."),
+    )
+    if answer is not None:
+        return _redirect("movements.history", student_id=answer.student.student_id, notice="movement_recorded")
     return _transfer_in_page(form, 400)
 
 
@@ -355,10 +383,7 @@ def report_page() -> ResponseReturnValue:
     except ma.ValidationError as err:
         errors = field_errors(err.messages)
         args = {"school_year_id": raw.get("school_year_id", ""), "period_from": None, "period_to": None}
-    years: list[dict[str, Any]] = []
-    if _may("students:school_year:read"):
-        listed = stub("students").ListSchoolYears(students_pb2.ListSchoolYearsRequest(page_size=200))
-        years = [convert.school_year(y) for y in listed.school_years]
+    years = _school_years()
     wanted = args["school_year_id"]
     selected = wanted if any(y["id"] == wanted for y in years) else (years[0]["id"] if years else wanted)
     result: dict[str, Any] | None = None
@@ -462,20 +487,13 @@ def repeat_form(student_id: str) -> ResponseReturnValue:
 @permission("students:movement:write")
 def repeat(student_id: str) -> ResponseReturnValue:
     form = load_form(RepeatForm())
-    if not form.errors:
-        try:
-            movements().MarkRepeat(
-                movements_pb2.MarkRepeatRequest(
-                    student_id=student_id, repeat=form.data["repeat"], note=form.data["note"]
-                )
-            )
-        except grpc.RpcError as err:
-            if err.code() == grpc.StatusCode.NOT_FOUND:
-                raise GatewayError(404, "not_found", _("This student does not exist.")) from None
-            if not form_failure(form, err):
-                raise
-        else:
-            return flask.redirect(url_for("movements.history", student_id=student_id, notice="movement_recorded"), 303)
+    answer = _submit(
+        form,
+        lambda: movements().MarkRepeat(repeat_request(student_id, form.data)),
+        _("This student does not exist."),
+    )
+    if answer is not None:
+        return _redirect("movements.history", student_id=student_id, notice="movement_recorded")
     return _simple_page("students/movements_repeat.html", student_id, form, 400)
 
 
@@ -504,22 +522,13 @@ def delete_form(student_id: str) -> ResponseReturnValue:
 @permission("students:student:delete")
 def delete_record(student_id: str) -> ResponseReturnValue:
     form = load_form(DeleteForm())
-    if not form.errors:
-        try:
-            movements().DeleteStudent(
-                movements_pb2.DeleteStudentRequest(
-                    student_id=student_id,
-                    reason=form.data["reason"],
-                    confirm_student_code=form.data["confirm_student_code"],
-                )
-            )
-        except grpc.RpcError as err:
-            if err.code() == grpc.StatusCode.NOT_FOUND:
-                raise GatewayError(404, "not_found", _("This student does not exist.")) from None
-            if not form_failure(form, err):
-                raise
-        else:
-            return flask.redirect(url_for("students.search", notice="student_deleted"), 303)
+    answer = _submit(
+        form,
+        lambda: movements().DeleteStudent(delete_request(student_id, form.data)),
+        _("This student does not exist."),
+    )
+    if answer is not None:
+        return _redirect("students.search", notice="student_deleted")
     return _simple_page("students/movements_delete.html", student_id, form, 400, merge=False)
 
 
@@ -533,23 +542,13 @@ def merge_form(student_id: str) -> ResponseReturnValue:
 @permission("students:student:delete")
 def merge_records(student_id: str) -> ResponseReturnValue:
     form = load_form(MergeForm())
-    if not form.errors:
-        try:
-            movements().MergeStudents(
-                movements_pb2.MergeStudentsRequest(
-                    surviving_student_id=student_id,
-                    merged_student_id=form.data["merged_student_id"],
-                    reason=form.data["reason"],
-                    confirm_student_code=form.data["confirm_student_code"],
-                )
-            )
-        except grpc.RpcError as err:
-            if err.code() == grpc.StatusCode.NOT_FOUND:
-                raise GatewayError(404, "not_found", _("This student does not exist.")) from None
-            if not form_failure(form, err):
-                raise
-        else:
-            return flask.redirect(url_for("movements.history", student_id=student_id, notice="students_merged"), 303)
+    answer = _submit(
+        form,
+        lambda: movements().MergeStudents(merge_request(student_id, form.data)),
+        _("This student does not exist."),
+    )
+    if answer is not None:
+        return _redirect("movements.history", student_id=student_id, notice="students_merged")
     return _simple_page("students/movements_delete.html", student_id, form, 400, merge=True)
 
 
@@ -562,10 +561,7 @@ class RollOverForm(Schema):
 
 
 def _roll_over_page(form: FormResult, status: int = 200, result: dict[str, Any] | None = None) -> ResponseReturnValue:
-    years: list[dict[str, Any]] = []
-    if _may("students:school_year:read"):
-        listed = stub("students").ListSchoolYears(students_pb2.ListSchoolYearsRequest(page_size=200))
-        years = [convert.school_year(y) for y in listed.school_years]
+    years = _school_years()
     return render(
         "students/movements_roll_over.html",
         status,
@@ -586,23 +582,18 @@ def roll_over_form() -> ResponseReturnValue:
 def roll_over() -> ResponseReturnValue:
     """Kết chuyển năm học: one click per year; repeaters come from the "ở lại lớp" marks."""
     form = load_form(RollOverForm())
-    result: dict[str, Any] | None = None
-    if not form.errors:
-        try:
-            answer = movements().RollOver(
-                movements_pb2.RollOverRequest(
-                    from_school_year_id=form.data["from_school_year_id"],
-                    to_school_year_id=form.data["to_school_year_id"],
-                )
+    answer = _submit(
+        form,
+        lambda: movements().RollOver(
+            movements_pb2.RollOverRequest(
+                from_school_year_id=form.data["from_school_year_id"],
+                to_school_year_id=form.data["to_school_year_id"],
             )
-        except grpc.RpcError as err:
-            if err.code() == grpc.StatusCode.NOT_FOUND:
-                raise GatewayError(404, "not_found", _("This school year does not exist.")) from None
-            if not form_failure(form, err):
-                raise
-        else:
-            result = roll_over_result(answer)
-            return _roll_over_page(form, 200, result)
+        ),
+        _("This school year does not exist."),
+    )
+    if answer is not None:
+        return _roll_over_page(form, 200, roll_over_result(answer))
     return _roll_over_page(form, 400)
 
 
@@ -617,29 +608,15 @@ class HandoverForm(Schema):
 def record_handover(student_id: str) -> ResponseReturnValue:
     """Record the hand-over on the dossier page: the date and the documents handed over."""
     form = load_form(HandoverForm())
-    if not form.errors:
-        try:
-            movements().RecordHandover(
-                movements_pb2.RecordHandoverRequest(
-                    student_id=student_id,
-                    movement_id=form.data["movement_id"],
-                    handed_over_on=form.data["handed_over_on"].isoformat(),
-                    documents=_documents(),
-                )
-            )
-        except grpc.RpcError as err:
-            if err.code() == grpc.StatusCode.NOT_FOUND:
-                raise GatewayError(404, "not_found", _("The requested record was not found.")) from None
-            if not form_failure(form, err):
-                raise
-        else:
-            target = url_for(
-                "movements.dossier",
-                student_id=student_id,
-                movement_id=form.data["movement_id"],
-                notice="movement_recorded",
-            )
-            return flask.redirect(target, 303)
+    done = _submit(
+        form,
+        lambda: movements().RecordHandover(handover_request(student_id, {**form.data, "documents": _documents()})),
+        _("The requested record was not found."),
+    )
+    if done is not None:
+        return _redirect(
+            "movements.dossier", student_id=student_id, movement_id=form.data["movement_id"], notice="movement_recorded"
+        )
     answer = _history(student_id)
     wanted = form.raw.get("movement_id", "")
     found = next((m for m in answer.movements if m.movement_id == wanted and m.kind == "TRANSFER_OUT"), None)

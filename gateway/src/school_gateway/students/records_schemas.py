@@ -21,10 +21,34 @@ def _text(limit: int, label: str, **extra: object) -> String:
     )
 
 
+def _province(**extra: object) -> String:
+    return _text(10, N_("Province or city"), **extra)
+
+
+def _commune() -> String:
+    return _text(200, N_("Commune or ward"))
+
+
+def _detail() -> String:
+    return _text(200, N_("House number, street, hamlet"))
+
+
+def _full_name() -> String:
+    return String(
+        required=True, validate=validate.Length(max=200, error=_TOO_LONG), metadata={"label": N_("Full name")}
+    )
+
+
+def _gender() -> String:
+    return String(
+        required=True, validate=validate.OneOf(GENDERS, error=N_("Choose a gender.")), metadata={"label": N_("Gender")}
+    )
+
+
 class AddressSchema(Schema):
-    province_code = _text(10, N_("Province or city"), description="Code from the list of 34 provinces and cities.")
-    commune = _text(200, N_("Commune or ward"))
-    detail = _text(200, N_("House number, street, hamlet"))
+    province_code = _province(description="Code from the list of 34 provinces and cities.")
+    commune = _commune()
+    detail = _detail()
 
 
 class RecordFieldsSchema(Schema):
@@ -47,13 +71,9 @@ class RecordFieldsSchema(Schema):
 
 class UpdateRecordSchema(RecordFieldsSchema):
     expected_version = Integer(required=True, metadata={"label": N_("Version")})
-    full_name = String(
-        required=True, validate=validate.Length(max=200, error=_TOO_LONG), metadata={"label": N_("Full name")}
-    )
+    full_name = _full_name()
     date_of_birth = Date(required=True, metadata={"label": N_("Date of birth")})
-    gender = String(
-        required=True, validate=validate.OneOf(GENDERS, error=N_("Choose a gender.")), metadata={"label": N_("Gender")}
-    )
+    gender = _gender()
 
 
 class GuardianInputSchema(Schema):
@@ -164,13 +184,11 @@ class SchoolCompletenessSchema(Schema):
     percent = Integer(required=True)
 
 
-class ChildSchema(Schema):
-    id = String(required=True)
-    student_code = String(required=True)
-    full_name = String(required=True)
-    date_of_birth = Date(required=True, allow_none=True)
-    gender = String(required=True)
-    class_id = String(required=True)
+class ChildSchema(RecordStudentSchema):
+    """A parent's child: the student without the record's version."""
+
+    class Meta:
+        exclude = ("version",)
 
 
 class ChildrenSchema(Schema):
@@ -198,19 +216,15 @@ class RecordFormSchema(RecordFieldsSchema):
         exclude = ("permanent_address", "current_address", "policy_categories")
 
     expected_version = Integer(required=True, metadata={"label": N_("Version")})
-    full_name = String(
-        required=True, validate=validate.Length(max=200, error=_TOO_LONG), metadata={"label": N_("Full name")}
-    )
+    full_name = _full_name()
     date_of_birth = VnDate(required=True, metadata={"label": N_("Date of birth")})
-    gender = String(
-        required=True, validate=validate.OneOf(GENDERS, error=N_("Choose a gender.")), metadata={"label": N_("Gender")}
-    )
-    permanent_province = _text(10, N_("Province or city"))
-    permanent_commune = _text(200, N_("Commune or ward"))
-    permanent_detail = _text(200, N_("House number, street, hamlet"))
-    current_province = _text(10, N_("Province or city"))
-    current_commune = _text(200, N_("Commune or ward"))
-    current_detail = _text(200, N_("House number, street, hamlet"))
+    gender = _gender()
+    permanent_province = _province()
+    permanent_commune = _commune()
+    permanent_detail = _detail()
+    current_province = _province()
+    current_commune = _commune()
+    current_detail = _detail()
 
 
 class LinkUsernameSchema(Schema):

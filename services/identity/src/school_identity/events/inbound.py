@@ -30,8 +30,13 @@ log = get_logger(__name__)
 Handler = Callable[[Session, CloudEvent], None]
 
 
-def handle_school_year_created(session: Session, event: CloudEvent) -> None:
-    message = events_pb2.SchoolYearCreated.FromString(event.data)
+def _project_year(
+    session: Session,
+    event: CloudEvent,
+    message: events_pb2.SchoolYearCreated | events_pb2.SchoolYearUpdated,
+    log_event: str,
+) -> None:
+    """Upsert the copy of the school year a SchoolYearCreated or SchoolYearUpdated carries."""
     year = message.school_year
     project_school_year(
         SqlAlchemySchoolYearRepository(session),
@@ -41,49 +46,46 @@ def handle_school_year_created(session: Session, event: CloudEvent) -> None:
         start_date=year.start_date,
         end_date=year.end_date,
     )
-    log.info("projection.school_year", event_id=event.id, school_year_id=year.school_year_id)
+    log.info(log_event, event_id=event.id, school_year_id=year.school_year_id)
+
+
+def _project_class(
+    session: Session,
+    event: CloudEvent,
+    message: events_pb2.ClassCreated | events_pb2.ClassUpdated,
+    log_event: str,
+) -> None:
+    """Upsert the copy of the class a ClassCreated or ClassUpdated carries."""
+    cls = message.school_class
+    project_class(
+        SqlAlchemyClassRepository(session),
+        school_id=message.school_id,
+        class_id=cls.class_id,
+        school_year_id=cls.school_year_id,
+        name=cls.name,
+        grade_level=cls.grade_level,
+    )
+    log.info(log_event, event_id=event.id, class_id=cls.class_id)
+
+
+def handle_school_year_created(session: Session, event: CloudEvent) -> None:
+    message = events_pb2.SchoolYearCreated.FromString(event.data)
+    _project_year(session, event, message, "projection.school_year")
 
 
 def handle_class_created(session: Session, event: CloudEvent) -> None:
     message = events_pb2.ClassCreated.FromString(event.data)
-    cls = message.school_class
-    project_class(
-        SqlAlchemyClassRepository(session),
-        school_id=message.school_id,
-        class_id=cls.class_id,
-        school_year_id=cls.school_year_id,
-        name=cls.name,
-        grade_level=cls.grade_level,
-    )
-    log.info("projection.class", event_id=event.id, class_id=cls.class_id)
+    _project_class(session, event, message, "projection.class")
 
 
 def handle_school_year_updated(session: Session, event: CloudEvent) -> None:
     message = events_pb2.SchoolYearUpdated.FromString(event.data)
-    year = message.school_year
-    project_school_year(
-        SqlAlchemySchoolYearRepository(session),
-        school_id=message.school_id,
-        school_year_id=year.school_year_id,
-        name=year.name,
-        start_date=year.start_date,
-        end_date=year.end_date,
-    )
-    log.info("projection.school_year_updated", event_id=event.id, school_year_id=year.school_year_id)
+    _project_year(session, event, message, "projection.school_year_updated")
 
 
 def handle_class_updated(session: Session, event: CloudEvent) -> None:
     message = events_pb2.ClassUpdated.FromString(event.data)
-    cls = message.school_class
-    project_class(
-        SqlAlchemyClassRepository(session),
-        school_id=message.school_id,
-        class_id=cls.class_id,
-        school_year_id=cls.school_year_id,
-        name=cls.name,
-        grade_level=cls.grade_level,
-    )
-    log.info("projection.class_updated", event_id=event.id, class_id=cls.class_id)
+    _project_class(session, event, message, "projection.class_updated")
 
 
 HANDLERS: Mapping[str, Handler] = {

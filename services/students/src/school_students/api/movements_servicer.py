@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import grpc
 
 from school.students.v1 import movements_pb2, movements_pb2_grpc
@@ -10,6 +12,7 @@ from school_students.api.errors import domain_errors
 from school_students.api.servicer import GENDER_FROM_PROTO, authorise, ensure_class_in_scope, ensure_student_in_scope
 from school_students.app.movements import (
     Dropout,
+    History,
     MovementsUseCases,
     Placement,
     RecordsUseCases,
@@ -67,6 +70,31 @@ def counts_message(c: Counts) -> movements_pb2.MovementCounts:
     )
 
 
+MovementRequest = (
+    movements_pb2.TransferOutRequest
+    | movements_pb2.RecordDropoutRequest
+    | movements_pb2.RecordReturnRequest
+    | movements_pb2.ChangeClassRequest
+)
+
+
+def _movement_fields(school_id: str, request: MovementRequest) -> dict[str, Any]:
+    """The fields every movement on an existing student shares (app.movements.Movement)."""
+    return {
+        "school_id": school_id,
+        "student_id": request.student_id,
+        "effective_date": request.effective_date,
+        "reason_code": request.reason_code,
+        "note": request.note,
+        "recorded_by": current_caller().subject,
+    }
+
+
+def _classes_touched(history: History) -> set[str]:
+    """The classes a student's movements left or joined."""
+    return {ref.id for m in history.movements for ref in (m.from_class, m.to_class) if ref is not None}
+
+
 class MovementsServicer(movements_pb2_grpc.MovementsServiceServicer):
     """One method per RPC; all rules live in the use cases."""
 
@@ -83,20 +111,20 @@ class MovementsServicer(movements_pb2_grpc.MovementsServiceServicer):
             class_id = self._uc.student_class_id(school_id, student_id)
         ensure_student_in_scope(class_id)
 
+    def _on_student(self, permission: str, student_id: str) -> str:
+        """The checks of an RPC on one student (permission, then the student's class); the school id."""
+        school_id = authorise(permission)
+        self._student_in_scope(school_id, student_id)
+        return school_id
+
     def TransferOut(
         self, request: movements_pb2.TransferOutRequest, context: grpc.ServicerContext
     ) -> movements_pb2.TransferOutResponse:
-        school_id = authorise(perm.MOVEMENT_WRITE)
-        self._student_in_scope(school_id, request.student_id)
+        school_id = self._on_student(perm.MOVEMENT_WRITE, request.student_id)
         with domain_errors():
             record = self._uc.transfer_out(
                 TransferOut(
-                    school_id=school_id,
-                    student_id=request.student_id,
-                    effective_date=request.effective_date,
-                    reason_code=request.reason_code,
-                    note=request.note,
-                    recorded_by=current_caller().subject,
+                    **_movement_fields(school_id, request),
                     to_school_name=request.to_school_name,
                     to_school_code=request.to_school_code,
                     application_received_on=request.application_received_on,
@@ -110,17 +138,11 @@ class MovementsServicer(movements_pb2_grpc.MovementsServiceServicer):
     def RecordDropout(
         self, request: movements_pb2.RecordDropoutRequest, context: grpc.ServicerContext
     ) -> movements_pb2.RecordDropoutResponse:
-        school_id = authorise(perm.MOVEMENT_WRITE)
-        self._student_in_scope(school_id, request.student_id)
+        school_id = self._on_student(perm.MOVEMENT_WRITE, request.student_id)
         with domain_errors():
             record = self._uc.record_dropout(
                 Dropout(
-                    school_id=school_id,
-                    student_id=request.student_id,
-                    effective_date=request.effective_date,
-                    reason_code=request.reason_code,
-                    note=request.note,
-                    recorded_by=current_caller().subject,
+                    **_movement_fields(school_id, request),
                     withdrawal=request.withdrawal,
                 )
             )
@@ -131,15 +153,7 @@ class MovementsServicer(movements_pb2_grpc.MovementsServiceServicer):
     ) -> Placement:
         self._student_in_scope(school_id, request.student_id)
         ensure_class_in_scope(request.class_id)
-        return Placement(
-            school_id=school_id,
-            student_id=request.student_id,
-            effective_date=request.effective_date,
-            reason_code=request.reason_code,
-            note=request.note,
-            recorded_by=current_caller().subject,
-            class_id=request.class_id,
-        )
+        return Placement(**_movement_fields(school_id, request), class_id=request.class_id)
 
     def RecordReturn(
         self, request: movements_pb2.RecordReturnRequest, context: grpc.ServicerContext
@@ -196,9 +210,7 @@ class MovementsServicer(movements_pb2_grpc.MovementsServiceServicer):
         visible = caller.visible_class_ids()
         if visible is not None:
             # A teacher sees the history of students who are, or were, in one of their classes.
-            touched = {history.student.class_id} | {
-                ref.id for m in history.movements for ref in (m.from_class, m.to_class) if ref is not None
-            }
+            touched = {history.student.class_id} | _classes_touched(history)
             if not touched & visible:
                 raise ForbiddenError(
                     "Bạn không được phân công lớp này", {"student_id": "Bạn không được phân công lớp của học sinh này"}
@@ -256,8 +268,7 @@ class MovementsServicer(movements_pb2_grpc.MovementsServiceServicer):
     def MarkRepeat(
         self, request: movements_pb2.MarkRepeatRequest, context: grpc.ServicerContext
     ) -> movements_pb2.MarkRepeatResponse:
-        school_id = authorise(perm.MOVEMENT_WRITE)
-        self._student_in_scope(school_id, request.student_id)
+        school_id = self._on_student(perm.MOVEMENT_WRITE, request.student_id)
         with domain_errors():
             year_id = self._records.mark_repeat(
                 school_id, request.student_id, request.repeat, request.note, current_caller().subject
@@ -297,8 +308,7 @@ class MovementsServicer(movements_pb2_grpc.MovementsServiceServicer):
     def DeleteStudent(
         self, request: movements_pb2.DeleteStudentRequest, context: grpc.ServicerContext
     ) -> movements_pb2.DeleteStudentResponse:
-        school_id = authorise(perm.STUDENT_DELETE)
-        self._student_in_scope(school_id, request.student_id)
+        school_id = self._on_student(perm.STUDENT_DELETE, request.student_id)
         with domain_errors():
             student = self._records.delete_student(
                 school_id, request.student_id, request.reason, current_caller().subject, request.confirm_student_code
@@ -328,7 +338,7 @@ class MovementsServicer(movements_pb2_grpc.MovementsServiceServicer):
         school_id = authorise(perm.MOVEMENT_WRITE)
         with domain_errors():
             history = self._uc.history(school_id, request.student_id)
-        touched = {ref.id for m in history.movements for ref in (m.from_class, m.to_class) if ref is not None}
+        touched = _classes_touched(history)
         visible = current_caller().visible_class_ids()
         if visible is not None and not touched & visible:
             raise ForbiddenError("Bạn không được phân công lớp này", {"student_id": "Bạn không được phân công lớp này"})

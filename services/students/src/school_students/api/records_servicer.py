@@ -139,6 +139,13 @@ class StudentRecordsServicer(records_pb2_grpc.StudentRecordsServiceServicer):
             raise _forbidden(_NOT_SENSITIVE)
         return student
 
+    def _edit(self, permission: str, student_id: str) -> str:
+        """The checks of every edit RPC (permission, then the student); the caller's school id."""
+        require(permission)
+        school_id = current_caller().school_id
+        self._editable(school_id, student_id)
+        return school_id
+
     def _view_message(self, view: RecordView) -> records_pb2.GetStudentRecordResponse:
         caller = current_caller()
         sensitive = sees_sensitive(caller, view.student)
@@ -184,9 +191,7 @@ class StudentRecordsServicer(records_pb2_grpc.StudentRecordsServiceServicer):
     def UpdateStudentRecord(
         self, request: records_pb2.UpdateStudentRecordRequest, context: grpc.ServicerContext
     ) -> records_pb2.UpdateStudentRecordResponse:
-        require(perm.STUDENT_WRITE)
-        school_id = current_caller().school_id
-        self._editable(school_id, request.student_id)
+        school_id = self._edit(perm.STUDENT_WRITE, request.student_id)
         r = request.record
         raw = RecordInput(
             full_name=request.full_name,
@@ -213,9 +218,7 @@ class StudentRecordsServicer(records_pb2_grpc.StudentRecordsServiceServicer):
     def AddGuardian(
         self, request: records_pb2.AddGuardianRequest, context: grpc.ServicerContext
     ) -> records_pb2.AddGuardianResponse:
-        require(perm.STUDENT_WRITE)
-        school_id = current_caller().school_id
-        self._editable(school_id, request.student_id)
+        school_id = self._edit(perm.STUDENT_WRITE, request.student_id)
         caller = current_caller()
         with domain_errors():
             guardian = self._uc.add_guardian(
@@ -233,9 +236,7 @@ class StudentRecordsServicer(records_pb2_grpc.StudentRecordsServiceServicer):
     def UpdateGuardian(
         self, request: records_pb2.UpdateGuardianRequest, context: grpc.ServicerContext
     ) -> records_pb2.UpdateGuardianResponse:
-        require(perm.STUDENT_WRITE)
-        school_id = current_caller().school_id
-        self._editable(school_id, request.student_id)
+        school_id = self._edit(perm.STUDENT_WRITE, request.student_id)
         with domain_errors():
             guardian = self._uc.update_guardian(
                 school_id,
@@ -249,9 +250,7 @@ class StudentRecordsServicer(records_pb2_grpc.StudentRecordsServiceServicer):
     def RemoveGuardian(
         self, request: records_pb2.RemoveGuardianRequest, context: grpc.ServicerContext
     ) -> records_pb2.RemoveGuardianResponse:
-        require(perm.STUDENT_WRITE)
-        school_id = current_caller().school_id
-        self._editable(school_id, request.student_id)
+        school_id = self._edit(perm.STUDENT_WRITE, request.student_id)
         with domain_errors():
             self._uc.remove_guardian(school_id, request.student_id, request.guardian_id)
         return records_pb2.RemoveGuardianResponse()
@@ -259,9 +258,7 @@ class StudentRecordsServicer(records_pb2_grpc.StudentRecordsServiceServicer):
     def LinkGuardianAccount(
         self, request: records_pb2.LinkGuardianAccountRequest, context: grpc.ServicerContext
     ) -> records_pb2.LinkGuardianAccountResponse:
-        require(perm.GUARDIAN_LINK)
-        school_id = current_caller().school_id
-        self._editable(school_id, request.student_id)
+        school_id = self._edit(perm.GUARDIAN_LINK, request.student_id)
         with domain_errors():
             guardian = self._uc.link_account(
                 school_id, request.student_id, request.guardian_id, request.parent_account_id
@@ -271,9 +268,7 @@ class StudentRecordsServicer(records_pb2_grpc.StudentRecordsServiceServicer):
     def UnlinkGuardianAccount(
         self, request: records_pb2.UnlinkGuardianAccountRequest, context: grpc.ServicerContext
     ) -> records_pb2.UnlinkGuardianAccountResponse:
-        require(perm.GUARDIAN_LINK)
-        school_id = current_caller().school_id
-        self._editable(school_id, request.student_id)
+        school_id = self._edit(perm.GUARDIAN_LINK, request.student_id)
         with domain_errors():
             self._uc.unlink_account(school_id, request.student_id, request.guardian_id)
         return records_pb2.UnlinkGuardianAccountResponse()

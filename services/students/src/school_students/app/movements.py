@@ -55,6 +55,7 @@ from school_students.domain.movements import (
     validate_period,
 )
 from school_students.domain.school_class import ClassSpec, SchoolClass, ensure_room
+from school_students.domain.school_year import SchoolYear
 from school_students.domain.student import (
     Gender,
     Student,
@@ -160,6 +161,59 @@ def class_ref(school_class: SchoolClass) -> ClassRef:
     return ClassRef(school_class.id, school_class.name, school_class.grade_level, school_class.school_year_id)
 
 
+def _find_student(uow: UnitOfWork, school_id: str, student_id: str) -> Student:
+    """The student of this school; NOT_FOUND for a blank or unknown id."""
+    student = uow.students.get(school_id, student_id.strip()) if student_id.strip() else None
+    if student is None:
+        raise _student_not_found()
+    return student
+
+
+def _target_class(uow: UnitOfWork, school_id: str, class_id: str) -> SchoolClass | None:
+    """The class a student joins, locked for the size check; None when none was chosen, NOT_FOUND when unknown."""
+    target = uow.classes.get(school_id, class_id, for_update=True) if class_id else None
+    if class_id and target is None:
+        raise _class_not_found()
+    return target
+
+
+def _movement_day(
+    errors: FieldErrors, value: str, today: date, year: SchoolYear | None, not_before: date | None
+) -> date | None:
+    """The effective date of a movement: within the school year (when known), not before ``not_before``."""
+    return check_effective_date(
+        errors,
+        value,
+        today=today,
+        year_start=year.start_date if year else None,
+        year_end=year.end_date if year else None,
+        enrolled_on=not_before,
+    )
+
+
+def _status_change(
+    uow: UnitOfWork, school_id: str, student_id: str, kind: Kind
+) -> tuple[CurrentStay | None, Status | None, Status, bool]:
+    """The student's current stay, status before and after ``kind`` (refused when not allowed), transferred-in mark.
+
+    Locks the student first, so a second movement of the same child waits and then reads what the
+    first one wrote.
+    """
+    uow.movements.lock_student(school_id, student_id)
+    status, transferred_in = uow.movements.status(school_id, student_id)
+    stay = uow.movements.current_stay(school_id, student_id)
+    before = status or (Status.DANG_HOC if stay else None)
+    return stay, before, next_status(before, kind), transferred_in
+
+
+def _log_movement(uow: UnitOfWork, school_id: str, student: Student, class_id: str, record: MovementRecord) -> Student:
+    """Keep the movement in the history and emit StudentMoved with the student's class after it."""
+    uow.movements.add(school_id, record)
+    moved = replace(student, class_id=class_id)
+    uow.emit(school_id, StudentMoved(moved, record))
+    return moved
+
+
 class MovementsUseCases:
     """Transfers, dropouts, returns, class changes, history and the movement report."""
 
@@ -183,17 +237,18 @@ class MovementsUseCases:
     def student_class_id(self, school_id: str, student_id: str) -> str:
         """The student's current class ("" when in none); NOT_FOUND for an unknown student."""
         with self._uow(True) as uow:
-            student = uow.students.get(school_id, student_id.strip()) if student_id.strip() else None
-        if student is None:
-            raise _student_not_found()
-        return student.class_id
+            return _find_student(uow, school_id, student_id).class_id
+
+    def _reason_and_note(self, errors: FieldErrors, kind: Kind, reason_code: str, note: str) -> tuple[str, str]:
+        """A configured reason of this kind of movement and the note, checked."""
+        reason = check_reason(errors, self.reasons, kind, reason_code)
+        return reason, check_text(errors, "note", note, "Ghi chú", NOTE_MAX_LENGTH)
 
     # -- leaving -----------------------------------------------------------------------------
 
     def transfer_out(self, cmd: TransferOut) -> MovementRecord:
         errors = FieldErrors()
-        reason = check_reason(errors, self.reasons, Kind.TRANSFER_OUT, cmd.reason_code)
-        note = check_text(errors, "note", cmd.note, "Ghi chú", NOTE_MAX_LENGTH)
+        reason, note = self._reason_and_note(errors, Kind.TRANSFER_OUT, cmd.reason_code, cmd.note)
         school_name = check_text(
             errors, "to_school_name", cmd.to_school_name, "Tên trường chuyển đến", SCHOOL_NAME_MAX_LENGTH
         )
@@ -253,8 +308,7 @@ class MovementsUseCases:
     def record_dropout(self, cmd: Dropout) -> MovementRecord:
         kind = Kind.WITHDRAWAL if cmd.withdrawal else Kind.DROPOUT
         errors = FieldErrors()
-        reason = check_reason(errors, self.reasons, kind, cmd.reason_code)
-        note = check_text(errors, "note", cmd.note, "Ghi chú", NOTE_MAX_LENGTH)
+        reason, note = self._reason_and_note(errors, kind, cmd.reason_code, cmd.note)
         return self._leave(cmd, kind, reason, note, errors, lambda *_: {})
 
     def _leave(
@@ -270,28 +324,15 @@ class MovementsUseCases:
         today = school_day(self._clock())
 
         def run(uow: UnitOfWork) -> MovementRecord:
-            student = uow.students.get(cmd.school_id, student_id) if student_id else None
-            if student is None:
-                raise _student_not_found()
-            uow.movements.lock_student(cmd.school_id, student.id)
-            status, transferred_in = uow.movements.status(cmd.school_id, student.id)
-            stay = uow.movements.current_stay(cmd.school_id, student.id)
-            before = status or (Status.DANG_HOC if stay else None)
-            after = next_status(before, kind)
+            student = _find_student(uow, cmd.school_id, student_id)
+            stay, before, after, transferred_in = _status_change(uow, cmd.school_id, student.id, kind)
             if stay is None:  # a DANG_HOC status row without a class: refuse rather than guess
                 raise RuleViolationError("Học sinh không ở lớp nào", {"student_id": "Học sinh không ở lớp nào"})
             school_class = uow.classes.get(cmd.school_id, stay.class_id, for_update=True)
             assert school_class is not None
             year = uow.school_years.get(cmd.school_id, school_class.school_year_id)
             assert year is not None
-            day = check_effective_date(
-                errors,
-                cmd.effective_date,
-                today=today,
-                year_start=year.start_date,
-                year_end=year.end_date,
-                enrolled_on=stay.enrolled_on,
-            )
+            day = _movement_day(errors, cmd.effective_date, today, year, stay.enrolled_on)
             extra = details(uow, student, day or today, year.start_date)
             errors.raise_if_any("Thông tin biến động không hợp lệ")
             assert day is not None
@@ -313,8 +354,7 @@ class MovementsUseCases:
                 recorded_by=cmd.recorded_by,
                 recorded_at=self._clock(),
             )
-            uow.movements.add(cmd.school_id, record)
-            uow.emit(cmd.school_id, StudentMoved(replace(student, class_id=""), record))
+            _log_movement(uow, cmd.school_id, student, "", record)
             return record
 
         return self._write(run)
@@ -329,25 +369,16 @@ class MovementsUseCases:
 
     def _place(self, cmd: Placement, kind: Kind) -> MovementRecord:
         errors = FieldErrors()
-        reason = check_reason(errors, self.reasons, kind, cmd.reason_code)
-        note = check_text(errors, "note", cmd.note, "Ghi chú", NOTE_MAX_LENGTH)
+        reason, note = self._reason_and_note(errors, kind, cmd.reason_code, cmd.note)
         student_id, class_id = cmd.student_id.strip(), cmd.class_id.strip()
         if not class_id:
             errors.add("class_id", "Vui lòng chọn lớp")
         today = school_day(self._clock())
 
         def run(uow: UnitOfWork) -> MovementRecord:
-            student = uow.students.get(cmd.school_id, student_id) if student_id else None
-            if student is None:
-                raise _student_not_found()
-            uow.movements.lock_student(cmd.school_id, student.id)
-            status, transferred_in = uow.movements.status(cmd.school_id, student.id)
-            stay = uow.movements.current_stay(cmd.school_id, student.id)
-            before = status or (Status.DANG_HOC if stay else None)
-            after = next_status(before, kind)
-            target = uow.classes.get(cmd.school_id, class_id, for_update=True) if class_id else None
-            if class_id and target is None:
-                raise _class_not_found()
+            student = _find_student(uow, cmd.school_id, student_id)
+            stay, before, after, transferred_in = _status_change(uow, cmd.school_id, student.id, kind)
+            target = _target_class(uow, cmd.school_id, class_id)
             source = uow.classes.get(cmd.school_id, stay.class_id) if stay else None
             year = uow.school_years.get(cmd.school_id, target.school_year_id) if target else None
             if kind is Kind.CLASS_CHANGE and target is not None and source is not None:
@@ -356,14 +387,7 @@ class MovementsUseCases:
                 elif target.school_year_id != source.school_year_id:
                     errors.add("class_id", "Chỉ chuyển lớp trong cùng năm học; sang năm học mới dùng kết chuyển")
             not_before = stay.enrolled_on if stay else uow.movements.last_left_on(cmd.school_id, student.id)
-            day = check_effective_date(
-                errors,
-                cmd.effective_date,
-                today=today,
-                year_start=year.start_date if year else None,
-                year_end=year.end_date if year else None,
-                enrolled_on=not_before,
-            )
+            day = _movement_day(errors, cmd.effective_date, today, year, not_before)
             errors.raise_if_any("Thông tin biến động không hợp lệ")
             assert target is not None
             assert day is not None
@@ -387,16 +411,14 @@ class MovementsUseCases:
                 recorded_by=cmd.recorded_by,
                 recorded_at=self._clock(),
             )
-            uow.movements.add(cmd.school_id, record)
-            uow.emit(cmd.school_id, StudentMoved(replace(student, class_id=target.id), record))
+            _log_movement(uow, cmd.school_id, student, target.id, record)
             return record
 
         return self._write(run)
 
     def transfer_in(self, cmd: TransferIn) -> tuple[Student, MovementRecord]:
         errors = FieldErrors()
-        reason = check_reason(errors, self.reasons, Kind.TRANSFER_IN, cmd.reason_code)
-        note = check_text(errors, "note", cmd.note, "Ghi chú", NOTE_MAX_LENGTH)
+        reason, note = self._reason_and_note(errors, Kind.TRANSFER_IN, cmd.reason_code, cmd.note)
         school_name = check_text(
             errors, "from_school_name", cmd.from_school_name, "Tên trường chuyển đi", SCHOOL_NAME_MAX_LENGTH
         )
@@ -414,9 +436,7 @@ class MovementsUseCases:
         today = school_day(self._clock())
 
         def run(uow: UnitOfWork) -> tuple[Student, MovementRecord]:
-            target = uow.classes.get(cmd.school_id, class_id, for_update=True) if class_id else None
-            if class_id and target is None:
-                raise _class_not_found()
+            target = _target_class(uow, cmd.school_id, class_id)
             year = uow.school_years.get(cmd.school_id, target.school_year_id) if target else None
             returning = uow.students.get(cmd.school_id, cmd.student_id.strip()) if cmd.student_id.strip() else None
             if cmd.student_id.strip() and returning is None:
@@ -437,14 +457,7 @@ class MovementsUseCases:
                     school_year_start=year.start_date if year else None,
                 )
             not_before = uow.movements.last_left_on(cmd.school_id, returning.id) if returning else None
-            day = check_effective_date(
-                errors,
-                cmd.effective_date,
-                today=today,
-                year_start=year.start_date if year else None,
-                year_end=year.end_date if year else None,
-                enrolled_on=not_before,
-            )
+            day = _movement_day(errors, cmd.effective_date, today, year, not_before)
             errors.raise_if_any("Thông tin học sinh chuyển đến không hợp lệ")
             assert target is not None
             assert details is not None
@@ -479,10 +492,7 @@ class MovementsUseCases:
                 recorded_by=cmd.recorded_by,
                 recorded_at=self._clock(),
             )
-            uow.movements.add(cmd.school_id, record)
-            student = replace(student, class_id=target.id)
-            uow.emit(cmd.school_id, StudentMoved(student, record))
-            return student, record
+            return _log_movement(uow, cmd.school_id, student, target.id, record), record
 
         try:
             return self._write(run)
@@ -504,9 +514,7 @@ class MovementsUseCases:
         today = school_day(self._clock())
 
         def run(uow: UnitOfWork) -> MovementRecord:
-            student = uow.students.get(school_id, student_id.strip()) if student_id.strip() else None
-            if student is None:
-                raise _student_not_found()
+            student = _find_student(uow, school_id, student_id)
             day = check_effective_date(
                 errors,
                 handed_over_on,
@@ -537,9 +545,7 @@ class MovementsUseCases:
 
     def history(self, school_id: str, student_id: str) -> History:
         with self._uow(True) as uow:
-            student = uow.students.get(school_id, student_id.strip()) if student_id.strip() else None
-            if student is None:
-                raise _student_not_found()
+            student = _find_student(uow, school_id, student_id)
             status, transferred_in = uow.movements.status(school_id, student.id)
             movements = uow.movements.history(school_id, student.id)
         return History(student, status or Status.DANG_HOC, transferred_in, movements)
@@ -630,9 +636,7 @@ class RecordsUseCases:
         clean_note = check_text(errors, "note", note, "Ghi chú", NOTE_MAX_LENGTH)
         errors.raise_if_any()
         with self._uow(False) as uow:
-            student = uow.students.get(school_id, student_id.strip()) if student_id.strip() else None
-            if student is None:
-                raise _student_not_found()
+            student = _find_student(uow, school_id, student_id)
             school_class = uow.classes.get(school_id, student.class_id) if student.class_id else None
             if school_class is None:
                 message = "Học sinh không ở lớp nào nên không thể đánh dấu ở lại lớp"
@@ -793,8 +797,7 @@ class RecordsUseCases:
             recorded_by=cmd.recorded_by,
             recorded_at=self._clock(),
         )
-        uow.movements.add(cmd.school_id, record)
-        uow.emit(cmd.school_id, StudentMoved(replace(student, class_id=target.id), record))
+        _log_movement(uow, cmd.school_id, student, target.id, record)
 
     def _complete(
         self, uow: UnitOfWork, cmd: RollOver, student_id: str, stay: CurrentStay, source: SchoolClass, left_on: date
@@ -821,8 +824,7 @@ class RecordsUseCases:
             recorded_by=cmd.recorded_by,
             recorded_at=self._clock(),
         )
-        uow.movements.add(cmd.school_id, record)
-        uow.emit(cmd.school_id, StudentMoved(replace(student, class_id=""), record))
+        _log_movement(uow, cmd.school_id, student, "", record)
 
     def delete_student(self, school_id: str, student_id: str, reason: str, by: str, confirm_code: str = "") -> Student:
         errors = FieldErrors()
@@ -830,9 +832,7 @@ class RecordsUseCases:
         errors.raise_if_any("Thiếu lý do xóa hồ sơ")
 
         def run(uow: UnitOfWork) -> Student:
-            student = uow.students.get(school_id, student_id.strip()) if student_id.strip() else None
-            if student is None:
-                raise _student_not_found()
+            student = _find_student(uow, school_id, student_id)
             _confirm(student, confirm_code, "confirm_student_code")
             moves, stays = uow.movements.history_size(school_id, student.id)
             if moves or stays > 1:
