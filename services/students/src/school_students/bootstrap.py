@@ -19,7 +19,6 @@ from school_students.api.records_servicer import StudentRecordsServicer
 from school_students.api.servicer import StudentsServicer
 from school_students.app.attendance import AttendanceUseCases
 from school_students.app.movements import MovementsUseCases, RecordsUseCases, load_reasons
-from school_students.app.movements import parse_holidays as parse_movement_holidays
 from school_students.app.ports import Clock, UnitOfWorkFactory
 from school_students.app.records import StudentRecordsUseCases
 from school_students.app.structure import StructureUseCases
@@ -94,7 +93,7 @@ def build(settings: Settings, *, clock: Clock = utc_now) -> Container:
         clock,
         reasons=load_reasons(settings.movement_reasons_file),
         handover_working_days=settings.transfer_handover_working_days,
-        holidays=parse_movement_holidays(settings.school_holidays),
+        holidays=parse_holidays(settings.school_holidays),
     )
     container.more_servicers.append(MovementsServicer(movements, RecordsUseCases(uow, clock)))
     return container
@@ -116,7 +115,7 @@ def attendance_use_cases(settings: Settings, uow: UnitOfWorkFactory, clock: Cloc
     """Attendance with the configured school calendar and alert thresholds (issue 4)."""
     calendar = SchoolCalendar(
         non_school_weekdays=parse_weekdays(settings.attendance_non_school_weekdays),
-        holidays=parse_holidays(settings.attendance_holidays),
+        holidays=parse_holidays(settings.school_holidays),
     )
     thresholds = AlertThresholds(
         consecutive_days=settings.attendance_alert_consecutive_days,

@@ -58,14 +58,10 @@ class StudentsEnv(EnvSchema):
     # (see domain/completeness.py REQUIRABLE_FIELDS), comma-separated.
     REQUIRED_RECORD_FIELDS = fields.String(load_default=",".join(DEFAULT_REQUIRED), validate=_requirable)
 
-    # Attendance (issue 4): ISO weekdays without school (1 = Monday … 7 = Sunday; "none"), holidays
-    # as ISO dates separated by commas, and the repeated-absence alert thresholds.
+    # Attendance (issue 4): ISO weekdays without school (1 = Monday … 7 = Sunday; "none") and the
+    # repeated-absence alert thresholds; holidays are SCHOOL_HOLIDAYS below.
     ATTENDANCE_NON_SCHOOL_WEEKDAYS = fields.String(
         load_default="6,7", validate=validate.Regexp(r"^(none|\s*|[1-7](,[1-7])*)$", error="e.g. 6,7 or none")
-    )
-    ATTENDANCE_HOLIDAYS = fields.String(
-        load_default="",
-        validate=validate.Regexp(r"^(\d{4}-\d{2}-\d{2}(,\s*\d{4}-\d{2}-\d{2})*)?$", error="ISO dates, comma-separated"),
     )
     ATTENDANCE_ALERT_CONSECUTIVE_DAYS = fields.Integer(load_default=3, validate=validate.Range(min=1, max=30))
     ATTENDANCE_ALERT_WINDOW_ABSENCES = fields.Integer(load_default=5, validate=validate.Range(min=1, max=60))
@@ -75,11 +71,12 @@ class StudentsEnv(EnvSchema):
     TRANSFER_HANDOVER_WORKING_DAYS = fields.Integer(load_default=3, validate=validate.Range(min=1, max=30))
     # A JSON file {kind: {code: label}} replacing the built-in movement reason lists; empty keeps them.
     MOVEMENT_REASONS_FILE = fields.String(load_default="")
-    # Public holidays (ISO dates, comma-separated) skipped when counting working days, e.g. Tết.
+    # Days without school (Tết, 30/4, 1/5, 2/9 …, ISO dates, comma-separated): no attendance is
+    # taken on them, and they are not working days when a transfer's hand-over deadline is counted.
     SCHOOL_HOLIDAYS = fields.String(
         load_default="",
         validate=validate.Regexp(
-            r"^$|^\d{4}-\d{2}-\d{2}(,\d{4}-\d{2}-\d{2})*$", error="comma-separated YYYY-MM-DD dates"
+            r"^$|^\d{4}-\d{2}-\d{2}(,\s*\d{4}-\d{2}-\d{2})*$", error="comma-separated YYYY-MM-DD dates"
         ),
     )
 
@@ -102,7 +99,6 @@ class Settings:
     required_record_fields: str
 
     attendance_non_school_weekdays: str = "6,7"
-    attendance_holidays: str = ""
     attendance_alert_consecutive_days: int = 3
     attendance_alert_window_absences: int = 5
     attendance_alert_window_days: int = 30

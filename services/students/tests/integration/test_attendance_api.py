@@ -48,7 +48,7 @@ def clock() -> Clock:
 
 @pytest.fixture
 def attendance_container(migrated_url: str, clock: Clock) -> Iterator[Container]:
-    settings = load_settings({"DATABASE_URL": migrated_url, "ATTENDANCE_HOLIDAYS": "2026-11-20"})
+    settings = load_settings({"DATABASE_URL": migrated_url, "SCHOOL_HOLIDAYS": "2026-11-20"})
     built = build(settings, clock=clock)
     yield built
     built.engine.dispose()

@@ -180,8 +180,9 @@ def test_roll_over_moves_up_keeps_repeaters_and_completes_grade_five() -> None:
 
 
 def test_reason_lists_and_holidays_come_from_configuration(tmp_path: Path) -> None:
-    from school_students.app.movements import load_reasons, parse_holidays
+    from school_students.app.movements import load_reasons
     from school_students.config import load_settings
+    from school_students.domain.attendance import parse_holidays
 
     assert load_reasons("") is DEFAULT_REASONS
     custom = tmp_path / "reasons.json"

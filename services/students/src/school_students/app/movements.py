@@ -70,11 +70,6 @@ T = TypeVar("T")
 _ALL_CLASSES = 1000
 
 
-def parse_holidays(text: str) -> frozenset[date]:
-    """The configured holidays ("2026-02-16,2026-02-17"); the config schema checked the shape."""
-    return frozenset(date.fromisoformat(part) for part in text.split(",") if part.strip())
-
-
 def load_reasons(path: str) -> Mapping[str, Mapping[str, str]]:
     """The reason lists: the built-in ones, or those of a JSON file ``{kind: {code: label}}``."""
     if not path:
