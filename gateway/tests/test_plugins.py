@@ -160,3 +160,20 @@ def test_third_party_plugin_adds_pages_api_menu_and_declarations(environ: dict[s
     browser.login(client)  # the principal in the fakes has no library permission
     assert client.get("/library").status_code == 403
     assert client.get("/api/v1/books").status_code == 403
+
+
+def test_menu_entries_can_ask_for_a_kind_of_assignment() -> None:
+    from school_gateway.plugins import MenuEntry
+
+    anyone = MenuEntry("Home", "core.home")
+    search = MenuEntry("Find students", "students.search", "students:student:read", "", ("school", "class"))
+    children = MenuEntry("My children", "student_records.my_children", "students:student:read", "", ("child",))
+    read = frozenset({"students:student:read"})
+    parent, teacher, office = frozenset({"child:s-1"}), frozenset({"class:c-1"}), frozenset({"school"})
+    assert anyone.visible_to(frozenset(), frozenset())
+    assert search.visible_to(read, teacher)
+    assert search.visible_to(read, office)
+    assert not search.visible_to(read, parent)
+    assert children.visible_to(read, parent)
+    assert not children.visible_to(read, teacher)
+    assert not children.visible_to(frozenset(), parent)  # the permission still counts

@@ -131,7 +131,7 @@ def _install_template_helpers(app: flask.Flask, plugins: list[Plugin]) -> None:
         principal = loaded_principal()
         if principal is None:
             return []
-        return [e for e in entries if e.permission is None or principal.has(e.permission)]
+        return [e for e in entries if e.visible_to(principal.permissions, principal.scopes)]
 
     def lang_url(code: str) -> str:
         args: dict[str, Any] = {k: v for k, v in request.args.items() if k != "lang"}

@@ -31,12 +31,22 @@ class PluginError(RuntimeError):
 
 @dataclass(frozen=True)
 class MenuEntry:
-    """One link in the main menu, shown only to principals holding ``permission`` (None: anyone signed in)."""
+    """One link in the main menu, shown only to principals holding ``permission`` (None: anyone signed in)
+    and, when ``scopes`` is given, having an assignment of one of those kinds ("school", "class",
+    "child", ...): a parent and a teacher may hold the same permission for different objects."""
 
     label: str  # English msgid, translated when the menu is rendered
     endpoint: str
     permission: str | None = None
     testid: str = ""
+    scopes: tuple[str, ...] = ()
+
+    def visible_to(self, permissions: frozenset[str], scopes: frozenset[str]) -> bool:
+        if self.permission is not None and self.permission not in permissions:
+            return False
+        if not self.scopes:
+            return True
+        return any(scope.partition(":")[0] in self.scopes for scope in scopes)
 
 
 @dataclass(frozen=True)

@@ -72,6 +72,8 @@ MOVEMENTS = Upstream.from_descriptor(
     audience="students",
 )
 _COUNT_PAGE = 200
+# Assignment kinds of the school's staff: a parent (scope "child") does not get their menu entries.
+STAFF_SCOPES = ("school", "class", "class_subject", "department")
 
 
 def _count(items: int, next_page_token: str) -> str:
@@ -102,7 +104,7 @@ plugin = Plugin(
     menu=[
         MenuEntry(N_("School years"), "students.school_years", "students:school_year:read", "nav-school-years"),
         MenuEntry(N_("Classes"), "students.classes", "students:class:read", "nav-classes"),
-        MenuEntry(N_("Find students"), "students.search", "students:student:read", "nav-student-search"),
+        MenuEntry(N_("Find students"), "students.search", "students:student:read", "nav-student-search", STAFF_SCOPES),
         MenuEntry(N_("Import students"), "student_lists.import_page", "students:student:import", "nav-student-import"),
         MenuEntry(N_("Export students"), "student_lists.export_page", "students:student:export", "nav-student-export"),
         MenuEntry(N_("Attendance"), "attendance.index", "students:attendance:read", "nav-attendance"),
@@ -111,8 +113,11 @@ plugin = Plugin(
             "student_records.school_review",
             "students:student:read",
             "nav-record-review",
+            STAFF_SCOPES,
         ),
-        MenuEntry(N_("My children"), "student_records.my_children", "students:student:read", "nav-my-children"),
+        MenuEntry(
+            N_("My children"), "student_records.my_children", "students:student:read", "nav-my-children", ("child",)
+        ),
         MenuEntry(N_("Student movements"), "movements.report_page", "students:movement:read", "nav-movements"),
         MenuEntry(N_("Year-end roll-over"), "movements.roll_over_form", "students:school_year:write", "nav-roll-over"),
     ],
