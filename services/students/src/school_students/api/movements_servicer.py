@@ -23,7 +23,7 @@ from school_students.app.movements import (
 from school_students.domain.movement_events import MovementRecord
 from school_students.domain.movements import Counts
 from school_students.events.outbound import student_message
-from school_students.events.outbound_movements import class_ref_message
+from school_students.events.outbound_movements import class_rolled_over_message
 from schoolkit.grpc_errors import ForbiddenError
 from schoolkit.grpc_server import current_caller
 
@@ -291,17 +291,7 @@ class MovementsServicer(movements_pb2_grpc.MovementsServiceServicer):
                 )
             )
         return movements_pb2.RollOverResponse(
-            classes=[
-                movements_pb2.ClassRolledOver(
-                    from_class=class_ref_message(c.from_class),
-                    to_class=class_ref_message(c.to_class),
-                    repeat_class=class_ref_message(c.repeat_class),
-                    promoted=c.promoted,
-                    repeated=c.repeated,
-                    completed=c.completed,
-                )
-                for c in result.classes
-            ],
+            classes=[class_rolled_over_message(c) for c in result.classes],
             created_class_names=result.created,
         )
 

@@ -8,6 +8,7 @@ from school.students.v1 import movements_events_pb2, movements_pb2
 from school_students.domain.movement_events import (
     ClassesRolledOver,
     ClassRef,
+    ClassRollOver,
     StudentDeleted,
     StudentMoved,
     StudentsMerged,
@@ -24,6 +25,18 @@ def class_ref_message(ref: ClassRef | None) -> movements_pb2.ClassRef:
     )
 
 
+def class_rolled_over_message(c: ClassRollOver) -> movements_pb2.ClassRolledOver:
+    """One class's roll-over, as both the RollOver answer and the ClassesRolledOver event carry it."""
+    return movements_pb2.ClassRolledOver(
+        from_class=class_ref_message(c.from_class),
+        to_class=class_ref_message(c.to_class),
+        repeat_class=class_ref_message(c.repeat_class),
+        promoted=c.promoted,
+        repeated=c.repeated,
+        completed=c.completed,
+    )
+
+
 def movement_event(
     school_id: str, event: StudentMoved | ClassesRolledOver | StudentDeleted | StudentsMerged
 ) -> tuple[str, Message]:
@@ -33,17 +46,7 @@ def movement_event(
             school_id=school_id,
             from_school_year_id=event.from_school_year_id,
             to_school_year_id=event.to_school_year_id,
-            classes=[
-                movements_pb2.ClassRolledOver(
-                    from_class=class_ref_message(c.from_class),
-                    to_class=class_ref_message(c.to_class),
-                    repeat_class=class_ref_message(c.repeat_class),
-                    promoted=c.promoted,
-                    repeated=c.repeated,
-                    completed=c.completed,
-                )
-                for c in event.classes
-            ],
+            classes=[class_rolled_over_message(c) for c in event.classes],
         )
     if isinstance(event, StudentDeleted):
         return event.student.id, movements_events_pb2.StudentDeleted(
