@@ -11,7 +11,7 @@ from school.students.v1 import attendance_pb2, attendance_pb2_grpc
 from school_students.adapters.attendance_workbook import monthly_workbook
 from school_students.api import permissions as perm
 from school_students.api.errors import domain_errors
-from school_students.api.servicer import authorise, ensure_class_in_scope
+from school_students.api.servicer import authorise, ensure_class_in_scope, ensure_student_in_scope
 from school_students.app.attendance import AttendanceUseCases, DaySheet, SaveDay
 from school_students.app.attendance_ports import Recorder
 from school_students.domain.attendance import Mark
@@ -180,9 +180,8 @@ class AttendanceServicer(attendance_pb2_grpc.AttendanceServiceServicer):
         school_id = authorise(perm.ATTENDANCE_READ)
         with domain_errors():
             current = self._uc.current_class(school_id, request.student_id)
-            # Like GetStudent: the pupil is reached through their current class ("-" when they
-            # have none, which only a school-wide duty reaches).
-            ensure_class_in_scope(current or "-")
+            # Like GetStudent: the pupil is reached through their current class.
+            ensure_student_in_scope(current)
             history = self._uc.history(school_id, request.student_id)
         return attendance_pb2.GetStudentAttendanceResponse(
             student_id=history.student_id,

@@ -57,7 +57,7 @@ class StudentListsServicer(lists_pb2_grpc.StudentListsServiceServicer):
                     # Family and identity columns: only for whom keeps the class as a whole (homeroom
                     # of the chosen class, or a school-wide duty), as on the record page.
                     may_write_sensitive=caller.has(perm.STUDENT_READ_SENSITIVE)
-                    and (caller.school_wide or (bool(request.class_id) and caller.is_homeroom_of(request.class_id))),
+                    and caller.is_homeroom_of(request.class_id),
                     reaches_class=caller.reaches_class,
                 )
             )
@@ -83,8 +83,7 @@ class StudentListsServicer(lists_pb2_grpc.StudentListsServiceServicer):
         if request.include_sensitive:
             # A subject taught in a class is not enough: only its homeroom teacher or a school-wide
             # duty sees the family, identity and policy data (the record page's rule).
-            homeroom = caller.school_wide or (bool(request.class_id) and caller.is_homeroom_of(request.class_id))
-            if not caller.has(perm.STUDENT_READ_SENSITIVE) or not homeroom:
+            if not caller.has(perm.STUDENT_READ_SENSITIVE) or not caller.is_homeroom_of(request.class_id):
                 message = "Bạn không được xuất thông tin nhạy cảm của học sinh"
                 raise ForbiddenError(message, {"include_sensitive": message})
             _require_step_up("Xuất thông tin nhạy cảm cần xác thực lại")

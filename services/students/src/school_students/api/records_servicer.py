@@ -31,11 +31,6 @@ _NOT_ASSIGNED = "Bạn không được phân công lớp của học sinh này"
 _NOT_SENSITIVE = "Bạn không được xem hồ sơ đầy đủ của học sinh này"
 
 
-def homeroom_or_school(caller: Caller, class_id: str) -> bool:
-    """School-wide duties, or the homeroom (class) assignment of this class."""
-    return caller.school_wide or (bool(class_id) and f"class:{class_id}" in caller.scopes)
-
-
 def reaches(caller: Caller, student: Student) -> bool:
     """The object check of a read: a class the caller is assigned to, or their own child."""
     if caller.reaches_student(student.id):
@@ -47,7 +42,7 @@ def reaches(caller: Caller, student: Student) -> bool:
 def sees_sensitive(caller: Caller, student: Student) -> bool:
     if caller.reaches_student(student.id):
         return True
-    return caller.has(perm.STUDENT_READ_SENSITIVE) and homeroom_or_school(caller, student.class_id)
+    return caller.has(perm.STUDENT_READ_SENSITIVE) and caller.is_homeroom_of(student.class_id)
 
 
 def _forbidden(message: str = _NOT_ASSIGNED) -> ForbiddenError:
@@ -133,7 +128,7 @@ class StudentRecordsServicer(records_pb2_grpc.StudentRecordsServiceServicer):
         """The object check of an edit: the class (homeroom or school-wide) and the sensitive view."""
         student = self._reachable(school_id, student_id)
         caller = current_caller()
-        if caller.reaches_student(student.id) and not homeroom_or_school(caller, student.class_id):
+        if caller.reaches_student(student.id) and not caller.is_homeroom_of(student.class_id):
             raise _forbidden("Phụ huynh không sửa hồ sơ trên hệ thống; hãy liên hệ giáo viên chủ nhiệm")
         if not sees_sensitive(caller, student):
             raise _forbidden(_NOT_SENSITIVE)
@@ -158,7 +153,7 @@ class StudentRecordsServicer(records_pb2_grpc.StudentRecordsServiceServicer):
             editable=(
                 caller.has(perm.STUDENT_WRITE)
                 and caller.has(perm.STUDENT_READ_SENSITIVE)
-                and homeroom_or_school(caller, view.student.class_id)
+                and caller.is_homeroom_of(view.student.class_id)
             ),
         )
         for entry in view.history:
@@ -226,9 +221,7 @@ class StudentRecordsServicer(records_pb2_grpc.StudentRecordsServiceServicer):
                 request.student_id,
                 guardian_input(request.guardian),
                 request.guardian_id,
-                edits_student=lambda child: (
-                    homeroom_or_school(caller, child.class_id) and sees_sensitive(caller, child)
-                ),
+                edits_student=lambda child: caller.is_homeroom_of(child.class_id) and sees_sensitive(caller, child),
                 may_link_accounts=caller.has(perm.GUARDIAN_LINK),
             )
         return records_pb2.AddGuardianResponse(guardian=guardian_message(guardian))
@@ -279,7 +272,7 @@ class StudentRecordsServicer(records_pb2_grpc.StudentRecordsServiceServicer):
         require(perm.STUDENT_READ)
         caller = current_caller()
         class_id = request.class_id.strip()
-        if class_id and not homeroom_or_school(caller, class_id):
+        if class_id and not caller.is_homeroom_of(class_id):
             message = "Chỉ giáo viên chủ nhiệm lớp và cán bộ quản lý được rà soát hồ sơ lớp này"
             raise ForbiddenError(message, {"class_id": message})
         with domain_errors():
