@@ -26,6 +26,7 @@ from school_gateway.principal import Principal
 from school_gateway.schemas import Boolean, ImportArgs, Integer, List, Nested, RowErrorSchema, Schema, String
 from school_gateway.sessions import loaded_principal
 from school_gateway.students import convert
+from school_gateway.students.years import chosen_year, school_years
 from school_gateway.upstream import stub
 from school_gateway.workbooks import UPLOAD_BODY_BYTES, XLSX_MIMETYPE, max_body, read_workbook, send_workbook
 
@@ -180,11 +181,8 @@ def api_export(body: dict[str, Any]) -> flask.Response:
 
 
 def _years_and_classes(selected_year: str) -> tuple[list[dict[str, Any]], str, list[dict[str, Any]]]:
-    years = [
-        convert.school_year(y)
-        for y in stub("students").ListSchoolYears(students_pb2.ListSchoolYearsRequest(page_size=200)).school_years
-    ]
-    year = selected_year if any(y["id"] == selected_year for y in years) else (years[0]["id"] if years else "")
+    years = school_years()
+    year = chosen_year(years, selected_year)
     classes = (
         [
             convert.school_class(c)

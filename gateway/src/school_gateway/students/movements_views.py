@@ -40,6 +40,7 @@ from school_gateway.students.movements_schemas import (
     TransferInSchema,
     TransferOutSchema,
 )
+from school_gateway.students.years import chosen_year, school_years
 from school_gateway.upstream import stub
 
 T = TypeVar("T")
@@ -165,10 +166,7 @@ def _history(student_id: str) -> Any:
 
 
 def _school_years() -> list[dict[str, Any]]:
-    if not _may("students:school_year:read"):
-        return []
-    listed = stub("students").ListSchoolYears(students_pb2.ListSchoolYearsRequest(page_size=200))
-    return [convert.school_year(y) for y in listed.school_years]
+    return school_years() if _may("students:school_year:read") else []
 
 
 def _document_choices() -> dict[str, Any]:
@@ -385,7 +383,7 @@ def report_page() -> ResponseReturnValue:
         args = {"school_year_id": raw.get("school_year_id", ""), "period_from": None, "period_to": None}
     years = _school_years()
     wanted = args["school_year_id"]
-    selected = wanted if any(y["id"] == wanted for y in years) else (years[0]["id"] if years else wanted)
+    selected = chosen_year(years, wanted, otherwise=wanted)
     result: dict[str, Any] | None = None
     status = 200
     if selected and not errors:

@@ -11,7 +11,7 @@ from flask import request, url_for
 from flask.typing import ResponseReturnValue
 
 from school.identity.v1 import identity_pb2
-from school.students.v1 import records_pb2, students_pb2
+from school.students.v1 import records_pb2
 from school_gateway.authz import permission
 from school_gateway.errors import normalise_fields
 from school_gateway.i18n import gettext as _
@@ -25,6 +25,7 @@ from school_gateway.students.records_schemas import (
     RecordFormSchema,
     UpdateGuardianSchema,
 )
+from school_gateway.students.years import chosen_year, school_years
 from school_gateway.upstream import stub
 from schoolkit.grpc_errors import field_violations
 
@@ -246,12 +247,8 @@ def class_review(class_id: str) -> ResponseReturnValue:
 @bp.get("/record-review")
 @permission("students:student:read")
 def school_review() -> ResponseReturnValue:
-    years = [
-        convert.school_year(y)
-        for y in stub("students").ListSchoolYears(students_pb2.ListSchoolYearsRequest(page_size=200)).school_years
-    ]
-    wanted = request.args.get("school_year_id", "")
-    selected = wanted if any(y["id"] == wanted for y in years) else (years[0]["id"] if years else "")
+    years = school_years()
+    selected = chosen_year(years, request.args.get("school_year_id", ""))
     report = None
     if selected:
         answer = records().GetSchoolCompleteness(records_pb2.GetSchoolCompletenessRequest(school_year_id=selected))

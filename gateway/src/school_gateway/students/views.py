@@ -23,6 +23,8 @@ from school_gateway.students.schemas import CreateClassSchema, EnrolFormSchema
 from school_gateway.students.structure_api import name_taken, semester_message
 from school_gateway.students.structure_schemas import YearFormSchema, form_field, semester_fields
 from school_gateway.students.structure_views import by_grade, remap_errors
+from school_gateway.students.years import chosen_year
+from school_gateway.students.years import school_years as all_school_years  # the page below has the name
 from school_gateway.upstream import stub
 
 bp = flask.Blueprint("students", __name__)
@@ -110,12 +112,8 @@ def create_school_year() -> ResponseReturnValue:
 
 
 def _classes_page(form: FormResult, status: int = 200) -> ResponseReturnValue:
-    years: list[dict[str, Any]] = []
-    if _may("students:school_year:read"):
-        answer = students().ListSchoolYears(students_pb2.ListSchoolYearsRequest(page_size=200))
-        years = [convert.school_year(y) for y in answer.school_years]
-    wanted = request.args.get("school_year_id", "") or form.raw.get("school_year_id", "")
-    selected = wanted if any(y["id"] == wanted for y in years) else (years[0]["id"] if years else "")
+    years = all_school_years() if _may("students:school_year:read") else []
+    selected = chosen_year(years, request.args.get("school_year_id", "") or form.raw.get("school_year_id", ""))
     answer = students().ListClasses(
         students_pb2.ListClassesRequest(school_year_id=selected, page_size=PAGE_SIZE, page_token=_page_token())
     )
