@@ -198,11 +198,13 @@ class StudentListsUseCases:
             if not cmd.reaches_class(fixed_class.id):
                 raise _problem("Bạn không được phân công lớp này", "class_id")
             return {r.row: fixed_class for r in rows}, []
-        by_name = {fold(c.name): c.class_id for c in uow.records.classes_of_year(cmd.school_id, year_id)}
+        # "1 A", "1a" and "1A" name the same class.
+        by_name = {
+            fold(c.name).replace(" ", ""): c.class_id for c in uow.records.classes_of_year(cmd.school_id, year_id)
+        }
         loaded: dict[str, SchoolClass] = {}
         for row in rows:
-            wanted = fold(row.class_name).replace(" ", "")
-            class_id = next((cid for name, cid in by_name.items() if name.replace(" ", "") == wanted), "")
+            class_id = by_name.get(fold(row.class_name).replace(" ", ""), "")
             if not row.class_name:
                 errors.append(RowError(row.row, layout.header("class_name"), "Vui lòng ghi tên lớp, ví dụ 1A"))
                 continue
