@@ -25,6 +25,20 @@ class GradesEnv(EnvSchema):
     LOG_LEVEL = fields.String(load_default="INFO", validate=validate.OneOf(LOG_LEVELS))
     METRICS_PORT = fields.Integer(load_default=0, validate=validate.Range(min=0, max=65535))
 
+    # Records (issue 5, ADR 0009): the font folder of the PDFs (DejaVu covers Vietnamese), the
+    # school's signing certificate (PKCS#12) with its passphrase in a separate file, the CA that
+    # verifies the signatures, the folder of archived files, and a JSON file of what each school
+    # prints in its headings {"<school id>": {"name", "principal", "authority", "place"}}.
+    RECORDS_FONT_DIR = fields.String(load_default="/usr/share/fonts/truetype/dejavu")
+    RECORDS_SIGNING_P12_FILE = fields.String(load_default="var/keys/records-signing.p12")
+    RECORDS_SIGNING_P12_PASSWORD_FILE = fields.String(load_default="var/keys/records-signing.pass")
+    RECORDS_TRUST_ROOT_FILE = fields.String(load_default="var/keys/records-ca.pem")
+    RECORDS_ARCHIVE_DIR = fields.String(load_default="var/grades/archive")
+    RECORDS_SCHOOLS_FILE = fields.String(load_default="")
+    # Fields the TT 27 year page may carry but domain-vn marks [U]: height/weight, days absent.
+    RECORDS_SHOW_HEALTH = fields.Boolean(load_default=False)
+    RECORDS_SHOW_DAYS_ABSENT = fields.Boolean(load_default=False)
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -36,6 +50,14 @@ class Settings:
     kafka_session_timeout_ms: int
     log_level: str
     metrics_port: int
+    records_font_dir: str
+    records_signing_p12_file: str
+    records_signing_p12_password_file: str
+    records_trust_root_file: str
+    records_archive_dir: str
+    records_schools_file: str
+    records_show_health: bool
+    records_show_days_absent: bool
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:

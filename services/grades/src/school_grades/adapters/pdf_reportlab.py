@@ -167,7 +167,10 @@ class ReportLabRecords:
 
         history = self._grid(
             [
-                [Paragraph(h, self.head) for h in ("Năm học", "Lớp", "Tên trường", "Số đăng bộ", "Ngày nhập học/ chuyển đến")],
+                [
+                    Paragraph(h, self.head)
+                    for h in ("Năm học", "Lớp", "Tên trường", "Số đăng bộ", "Ngày nhập học/ chuyển đến")
+                ],
                 [page.school_year, page.class_name, Paragraph(_esc(page.school_name), self.cell), "", ""],
             ],
             [width * 0.16, width * 0.1, width * 0.4, width * 0.14, width * 0.2],
@@ -209,7 +212,10 @@ class ReportLabRecords:
     def _items(self, rows: Sequence[ItemRow], label: str, width: float) -> Table:
         body = [[Paragraph(_esc(r.name), self.cell), r.level, Paragraph(_esc(r.comment), self.cell)] for r in rows]
         table = self._grid(
-            [[Paragraph(label, self.head), Paragraph("Mức đạt được", self.head), Paragraph("Nhận xét", self.head)], *body],
+            [
+                [Paragraph(label, self.head), Paragraph("Mức đạt được", self.head), Paragraph("Nhận xét", self.head)],
+                *body,
+            ],
             [width * 0.3, width * 0.14, width * 0.56],
         )
         table.setStyle(TableStyle([("ALIGN", (1, 1), (1, -1), "CENTER")]))
@@ -229,7 +235,10 @@ class ReportLabRecords:
             more.append(f"Số ngày nghỉ: {_dots(page.days_absent, 8)}")
         subjects = self._grid(
             [
-                [Paragraph(h, self.head) for h in ("Môn học và hoạt động giáo dục", "Mức đạt được", "Điểm KTĐK", "Nhận xét")],
+                [
+                    Paragraph(h, self.head)
+                    for h in ("Môn học và hoạt động giáo dục", "Mức đạt được", "Điểm KTĐK", "Nhận xét")
+                ],
                 *[
                     [
                         Paragraph(_esc(s.name), self.cell),
@@ -264,7 +273,10 @@ class ReportLabRecords:
             Paragraph("3.2. Những năng lực đặc thù", self.body),
             self._items(page.specific_competencies, "Năng lực đặc thù", width),
             Spacer(1, 3 * mm),
-            Paragraph(f"4. Đánh giá kết quả giáo dục: <b>{_dots(outcome.result_name if outcome else '', 40)}</b>", self.section),
+            Paragraph(
+                f"4. Đánh giá kết quả giáo dục: <b>{_dots(outcome.result_name if outcome else '', 40)}</b>",
+                self.section,
+            ),
             Paragraph(
                 f"5. Khen thưởng: <b>{_dots('; '.join(outcome.award_names) if outcome else '', 40)}</b>", self.section
             ),

@@ -62,3 +62,6 @@ roster_changes = Table(
 event_metadata = MetaData()
 outbox = outbox_table(event_metadata)
 inbox = inbox_table(event_metadata)
+
+# Issue 5 records (helper D): the archive of signed học bạ and class summaries.
+from school_grades.adapters import tables_records as _tables_records  # noqa: E402, F401

@@ -4,4 +4,9 @@ from __future__ import annotations
 
 ROSTER_READ = "grades:roster:read"
 
-ALL = (ROSTER_READ,)
+# Records (issue 5 point 7): print the học bạ and class summaries (HT, PHT, GVCN of the class, VP);
+# sign and archive them (HT).
+RECORD_PRINT = "grades:record:print"
+RECORD_SIGN = "grades:record:sign"
+
+ALL = (ROSTER_READ, RECORD_PRINT, RECORD_SIGN)
