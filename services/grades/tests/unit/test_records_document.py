@@ -77,15 +77,19 @@ def test_hoc_ba_rows_follow_the_programme_and_the_year_end_tests() -> None:
     assert codes == [s.code for s in PROGRAMME.subjects_of(3, with_electives=False)]
     assert "TIENG_DAN_TOC" not in codes  # an elective the pupil does not follow is left off
     by_code = {row.code: row for row in page.subjects}
-    assert by_code["TOAN"].score == 9 and by_code["TOAN"].tested
-    assert by_code["DAO_DUC"].score is None and not by_code["DAO_DUC"].tested  # no test, no score printed
+    assert by_code["TOAN"].score == 9
+    assert by_code["TOAN"].tested
+    assert by_code["DAO_DUC"].score is None
+    assert not by_code["DAO_DUC"].tested
     assert by_code["TOAN"].level_name == "Hoàn thành tốt"
     assert [r.name for r in page.qualities] == ["Yêu nước", "Nhân ái", "Chăm chỉ", "Trung thực", "Trách nhiệm"]
-    assert len(page.general_competencies) == 3 and len(page.specific_competencies) == 7
+    assert len(page.general_competencies) == 3
+    assert len(page.specific_competencies) == 7
     assert page.general_competencies[0].name == "Tự chủ và tự học"
     assert page.specific_competencies[0].name == "Ngôn ngữ"
     assert page.qualities[0].level_name == "Đạt"
-    assert page.outcome and page.outcome.result_name == "Hoàn thành tốt"
+    assert page.outcome
+    assert page.outcome.result_name == "Hoàn thành tốt"
     assert page.outcome.award_names == ("Học sinh Tiêu biểu hoàn thành tốt trong học tập và rèn luyện",)
     assert page.completion == "Hoàn thành chương trình lớp 3"
     # Without the students' identity data the page keeps what grades knows, the rest blank.
@@ -97,7 +101,9 @@ def test_hoc_ba_keeps_an_elective_the_pupil_follows_and_blanks_what_is_missing()
     page = build_hoc_ba(programme=PROGRAMME, school=SCHOOL, klass=klass(1), pupil=PUPIL, cells=cells)
     by_code = {row.code: row for row in page.subjects}
     assert by_code["TIENG_DAN_TOC"].level == "H"
-    assert by_code["TOAN"].level == "" and by_code["TOAN"].score is None and by_code["TOAN"].level_name == ""
+    assert by_code["TOAN"].level == ""
+    assert by_code["TOAN"].score is None
+    assert by_code["TOAN"].level_name == ""
     assert all(row.level == "" for row in page.qualities)
     assert page.completion == ""
 
@@ -115,8 +121,10 @@ def test_summary_mid_semester_has_subjects_only_and_the_tested_scores() -> None:
     assert (first.number, second.number) == (1, 2)
     assert first.subjects["TOAN"].score == 10
     assert first.subjects["DAO_DUC"].score is None  # no GK1 test in Đạo đức: a stray score is not printed
-    assert first.items == {} and second.subjects == {}
-    assert not sheet.with_results and sheet.period_title == "Giữa học kì I"
+    assert first.items == {}
+    assert second.subjects == {}
+    assert not sheet.with_results
+    assert sheet.period_title == "Giữa học kì I"
 
 
 def test_summary_year_end_has_items_results_and_counts() -> None:
@@ -132,8 +140,10 @@ def test_summary_year_end_has_items_results_and_counts() -> None:
         cells=cells,
         outcomes=outcomes,
     )
-    assert len(sheet.item_columns) == 15 and sheet.with_results
-    assert sheet.rows[0].outcome == outcomes["st-1"] and sheet.rows[1].outcome is None
+    assert len(sheet.item_columns) == 15
+    assert sheet.with_results
+    assert sheet.rows[0].outcome == outcomes["st-1"]
+    assert sheet.rows[1].outcome is None
     counts = sheet.counts()
     assert counts["TOAN"] == {"T": 1, "H": 1}
     assert counts["PC_YEU_NUOC"] == {"Đ": 1, "C": 1}
@@ -149,7 +159,8 @@ def test_summary_outcomes_only_at_year_end() -> None:
         cells={},
         outcomes={"st-1": YearOutcomeInfo("HTT")},
     )
-    assert sheet.rows[0].outcome is None and len(sheet.item_columns) == 15
+    assert sheet.rows[0].outcome is None
+    assert len(sheet.item_columns) == 15
 
 
 def test_archive_names_are_versioned_and_cannot_leave_their_folder() -> None:

@@ -273,13 +273,14 @@ class RecordsUseCases:
         """Render, sign and store the class's documents of ``period`` (CK1: the summary; CN: the
         summary and every pupil's học bạ), then chain them, all or nothing. An earlier archive of
         the same document stays; this one is its next version."""
+        # The class first: an object outside the caller's reach is refused before anything about the request.
+        if not caller.school_wide:
+            raise ForbiddenError("Chỉ hiệu trưởng ký và lưu trữ hồ sơ", {"class_id": "Cần quyền toàn trường"})
+        klass = self._class(caller, class_id)
         when = parse_period(period)
         if when not in ARCHIVED_PERIODS:
             message = "Chỉ lưu trữ sau học kì I (CK1) và cuối năm (CN)"
             raise ValidationError(message, {"period": message})
-        if not caller.school_wide:
-            raise ForbiddenError("Chỉ hiệu trưởng ký và lưu trữ hồ sơ", {"class_id": "Cần quyền toàn trường"})
-        klass = self._class(caller, class_id)
         if self._signer is None:
             raise UnavailableError(
                 "Chưa cấu hình chứng thư số của nhà trường nên chưa thể ký hồ sơ",
