@@ -1,36 +1,114 @@
-"""Composition root: builds the engine, roster reader, queries and servicer from settings."""
+"""Composition root: builds the engine, readers, use cases and servicers from settings."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
+from typing import Protocol
 
+import grpc
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
 
 from school_grades.adapters.repositories import SqlAlchemyRosterReader
 from school_grades.api.servicer import GradesServicer
 from school_grades.app.queries import RosterQueries
+from school_grades.app.records import RecordsUseCases
 from school_grades.config import Settings
+from school_grades.domain.records import RecordsLayout
 from schoolkit.db import make_engine, make_session_factory, migrations_current, ping
+from schoolkit.logging import get_logger
+
+log = get_logger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Servicer(Protocol):
+    def register(self, server: grpc.Server) -> str:
+        """Add the servicer to ``server``; return its full service name (for health)."""
+        ...
 
 
 @dataclass
 class Container:
-    """The wired service; processes (serve, consume) take what they need from it."""
+    """The wired service; processes (serve, consume, relay) take what they need from it."""
 
     settings: Settings
     engine: Engine
+    sessions: sessionmaker[Session]
+    clock: Clock
     queries: RosterQueries
     servicer: GradesServicer
+    # Every other gRPC service of the process (grade book, results, checks, records), one line each in build().
+    more_servicers: list[Servicer] = field(default_factory=list)
+
+    @property
+    def registrations(self) -> list[Callable[[grpc.Server], str]]:
+        """What start_server registers: GradesService first, then the others."""
+        return [self.servicer.register, *(s.register for s in self.more_servicers)]
 
     def ready(self) -> bool:
         """Health: serve only when the database answers and its schema is the newest."""
         return ping(self.engine) and migrations_current(MIGRATIONS_DIR, self.engine)
 
 
-def build(settings: Settings) -> Container:
+def build(settings: Settings, *, clock: Clock = utc_now) -> Container:
     engine = make_engine(settings.database_url)
-    queries = RosterQueries(SqlAlchemyRosterReader(make_session_factory(engine)))
-    return Container(settings=settings, engine=engine, queries=queries, servicer=GradesServicer(queries))
+    sessions = make_session_factory(engine)
+    queries = RosterQueries(SqlAlchemyRosterReader(sessions))
+    container = Container(
+        settings=settings,
+        engine=engine,
+        sessions=sessions,
+        clock=clock,
+        queries=queries,
+        servicer=GradesServicer(queries),
+    )
+    container.more_servicers.append(records_servicer(settings, sessions, clock))
+    return container
+
+
+VIETNAM = timezone(timedelta(hours=7))
+
+
+def records_servicer(settings: Settings, sessions: sessionmaker[Session], clock: Clock) -> Servicer:
+    """Records (issue 5 point 7): a missing font or a certificate that does not open stops the start;
+    no certificate at all leaves printing on and archiving refused until one is configured."""
+    from school_grades.adapters.file_store import FolderFileStore
+    from school_grades.adapters.pdf_reportlab import ReportLabRecords
+    from school_grades.adapters.records_source import SqlRecordSource, load_school_headings
+    from school_grades.adapters.repositories_records import SqlAlchemyArchiveRepository
+    from school_grades.adapters.signing import PadesSigner
+    from school_grades.api.records_servicer import RecordsServicer
+
+    signer = None
+    if Path(settings.records_signing_p12_file).exists():
+        signer = PadesSigner(settings.records_signing_p12_file, settings.records_signing_p12_password_file)
+    else:
+        log.warning("records.signing_not_configured", p12_file=settings.records_signing_p12_file)
+    layout = RecordsLayout(show_health=settings.records_show_health, show_days_absent=settings.records_show_days_absent)
+    # TODO(issue 5 merge): pass helper B's YearResultSource and a students IdentitySource here.
+    source = SqlRecordSource(sessions, headings=load_school_headings(settings.records_schools_file), layout=layout)
+
+    def today() -> date:
+        return clock().astimezone(VIETNAM).date()
+
+    use_cases = RecordsUseCases(
+        source,
+        ReportLabRecords(settings.records_font_dir),
+        SqlAlchemyArchiveRepository(sessions),
+        FolderFileStore(settings.records_archive_dir),
+        signer,
+        clock,
+        today,
+    )
+    return RecordsServicer(use_cases)
