@@ -1,0 +1,370 @@
+"""RecordsService over a real gRPC server on a real port, on each database kind: print, archive
+(sign, store, chain, RecordArchived in the outbox), list, download, verify, and the refusals."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import grpc
+import pytest
+from pypdf import PdfReader
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from school.grades.v1 import records_events_pb2, records_pb2, records_pb2_grpc
+from school.students.v1 import events_pb2, students_pb2
+from school_grades.adapters.signing import DemoCertificate, PadesValidator, generate_demo_certificate
+from school_grades.adapters.tables import outbox
+from school_grades.adapters.tables_gradebook import cells
+from school_grades.api.permissions import ALL, RECORD_PRINT
+from school_grades.bootstrap import Container, build
+from school_grades.config import load_settings
+from school_grades.events.inbound import HANDLERS
+from schoolkit.context import Caller
+from schoolkit.db import transaction
+from schoolkit.events.cloudevents import CloudEvent
+from schoolkit.grpc_errors import field_violations
+from schoolkit.grpc_server import GrpcServer, start_server
+from schoolkit.testing import free_port
+from schoolkit.tokens import TokenIssuer, TokenVerifier, load_public_key
+
+pytestmark = pytest.mark.integration
+
+SCHOOL = "school-a"
+CLASS = "c-3a"
+PUPILS = [
+    ("st-1", "HS000001", "Nguyễn Thị Ánh Tuyết"),
+    ("st-2", "HS000002", "Trần Văn Bình"),
+    ("st-3", "HS000003", "Lê Hoàng Yến"),
+]
+
+
+def apply(sessions: sessionmaker[Session], message: Any, school_id: str = SCHOOL) -> None:
+    event = CloudEvent(
+        id=str(uuid.uuid4()),
+        source=f"/schools/{school_id}/students",
+        type=message.DESCRIPTOR.full_name,
+        data=message.SerializeToString(),
+    )
+    with transaction(sessions) as session:
+        HANDLERS[event.type](session, event)
+
+
+def seed(sessions: sessionmaker[Session]) -> None:
+    """Year 2025-2026, class 3A, three pupils through students' events; CK1 and CN cells of the grade book."""
+    apply(
+        sessions,
+        events_pb2.SchoolYearCreated(
+            school_id=SCHOOL,
+            school_year=students_pb2.SchoolYear(
+                school_year_id="y1", name="2025-2026", start_date="2025-09-05", end_date="2026-05-31", version=1
+            ),
+        ),
+    )
+    apply(
+        sessions,
+        events_pb2.ClassCreated(
+            school_id=SCHOOL,
+            school_class=students_pb2.SchoolClass(
+                class_id=CLASS, school_year_id="y1", name="3A", grade_level=3, max_size=35, version=1
+            ),
+        ),
+    )
+    for student_id, code, name in PUPILS:
+        apply(
+            sessions,
+            events_pb2.StudentEnrolled(
+                school_id=SCHOOL,
+                student=students_pb2.Student(
+                    student_id=student_id,
+                    student_code=code,
+                    full_name=name,
+                    date_of_birth="2017-03-01",
+                    gender=students_pb2.GENDER_FEMALE,
+                    class_id=CLASS,
+                    version=1,
+                ),
+                class_name="3A",
+                grade_level=3,
+                school_year_id="y1",
+                enrolled_on="2025-09-05",
+            ),
+        )
+    now = datetime(2026, 5, 20, tzinfo=UTC)
+    rows = []
+    for period in ("CK1", "CN"):
+        for student_id, _, _ in PUPILS:
+            for code, kind, level, score in (
+                ("TIENG_VIET", "SUBJECT", "T", 9),
+                ("TOAN", "SUBJECT", "H", 7),
+                ("DAO_DUC", "SUBJECT", "T", None),
+                ("PC_CHAM_CHI", "ITEM", "Đ", None),
+                ("NL_NGON_NGU", "ITEM", "T", None),
+            ):
+                rows.append(
+                    {
+                        "school_id": SCHOOL,
+                        "class_id": CLASS,
+                        "student_id": student_id,
+                        "school_year_id": "y1",
+                        "period": period,
+                        "item_code": code,
+                        "kind": kind,
+                        "level": level,
+                        "score": score,
+                        "comment": "Em tiến bộ rõ rệt trong học kì" if code == "TOAN" else "",
+                        "version": 1,
+                        "updated_by": "u-gv",
+                        "updated_by_name": "Giáo viên",
+                        "updated_at": now,
+                    }
+                )
+    with transaction(sessions) as session:
+        session.execute(cells.insert(), rows)
+
+
+@pytest.fixture
+def certificate(tmp_path: Path) -> DemoCertificate:
+    return generate_demo_certificate(tmp_path / "keys", school_name="Trường Tiểu học Nguyễn Du")
+
+
+def settings_for(url: str, tmp_path: Path, cert: DemoCertificate | None) -> dict[str, str]:
+    headings = tmp_path / "schools.json"
+    headings.write_text(
+        json.dumps({SCHOOL: {"name": "Trường Tiểu học Nguyễn Du", "principal": "Trần Văn Hiệu", "place": "Hà Nội"}}),
+        encoding="utf-8",
+    )
+    env = {
+        "DATABASE_URL": url,
+        "RECORDS_ARCHIVE_DIR": str(tmp_path / "archive"),
+        "RECORDS_SCHOOLS_FILE": str(headings),
+        "RECORDS_SIGNING_P12_FILE": str(tmp_path / "no-such.p12"),
+    }
+    if cert is not None:
+        env |= {
+            "RECORDS_SIGNING_P12_FILE": str(cert.p12_file),
+            "RECORDS_SIGNING_P12_PASSWORD_FILE": str(cert.password_file),
+            "RECORDS_TRUST_ROOT_FILE": str(cert.trust_root_file),
+        }
+    return env
+
+
+def serve(container: Container, keypair: tuple[Path, Path]) -> GrpcServer:
+    return start_server(
+        register=container.registrations,
+        verifier=TokenVerifier(load_public_key(keypair[1]), audience="grades"),
+        bind=f"127.0.0.1:{free_port()}",
+        readiness=container.ready,
+    )
+
+
+class Records:
+    """A RecordsService stub sending a fresh internal token for the chosen caller on every call."""
+
+    def __init__(self, channel: grpc.Channel, issuer: TokenIssuer, caller: Caller) -> None:
+        self._stub = records_pb2_grpc.RecordsServiceStub(channel)
+        self._issuer = issuer
+        self.caller = caller
+
+    def __getattr__(self, rpc: str) -> Callable[[Any], Any]:
+        method = getattr(self._stub, rpc)
+
+        def call(request: Any) -> Any:
+            token = self._issuer.issue(self.caller, "grades")
+            return method(request, metadata=[("authorization", f"Bearer {token}")], timeout=30)
+
+        return call
+
+
+@pytest.fixture
+def world(
+    migrated_url: str, tmp_path: Path, certificate: DemoCertificate, keypair: tuple[Path, Path], issuer: TokenIssuer
+) -> Iterator[tuple[Container, Callable[..., Records]]]:
+    container = build(load_settings(settings_for(migrated_url, tmp_path, certificate)))
+    seed(container.sessions)
+    server = serve(container, keypair)
+    channel = grpc.insecure_channel(f"127.0.0.1:{server.port}")
+
+    def records(
+        scopes: frozenset[str] = frozenset({"school"}),
+        permissions: frozenset[str] = frozenset(ALL),
+        school_id: str = SCHOOL,
+        name: str = "Trần Văn Hiệu",
+    ) -> Records:
+        caller = Caller(subject="u-1", school_id=school_id, permissions=permissions, scopes=scopes, full_name=name)
+        return Records(channel, issuer, caller)
+
+    yield container, records
+    channel.close()
+    server.stop(0)
+    container.engine.dispose()
+
+
+def text_of(pdf: bytes) -> str:
+    return " ".join(" ".join(p.extract_text() or "" for p in PdfReader(io.BytesIO(pdf)).pages).split())
+
+
+def code_of(call: Callable[[], Any]) -> grpc.StatusCode:
+    with pytest.raises(grpc.RpcError) as info:
+        call()
+    return info.value.code()  # type: ignore[no-any-return]
+
+
+def test_print_the_class_and_one_pupil(world: tuple[Container, Callable[..., Records]]) -> None:
+    _, records = world
+    ht = records()
+    whole = ht.PrintHocBa(records_pb2.PrintHocBaRequest(class_id=CLASS))
+    assert whole.file_name == "HocBa_3A_2025-2026.pdf"
+    text = text_of(whole.content)
+    for _, _, name in PUPILS:
+        assert name in text
+    assert "Trường Tiểu học Nguyễn Du".upper() in text  # the heading from RECORDS_SCHOOLS_FILE
+    assert "Em tiến bộ rõ rệt trong học kì" in text  # a CN comment from the grade book
+    one = ht.PrintHocBa(records_pb2.PrintHocBaRequest(class_id=CLASS, student_id="st-2"))
+    one_text = text_of(one.content)
+    assert "Trần Văn Bình" in one_text
+    assert "Lê Hoàng Yến" not in one_text
+    summary = ht.PrintClassSummary(records_pb2.PrintClassSummaryRequest(class_id=CLASS, period="CK1"))
+    assert "Cuối học kì I" in text_of(summary.content)
+
+
+def test_print_reaches_only_the_homeroom_class_and_own_school(world: tuple[Container, Callable[..., Records]]) -> None:
+    _, records = world
+    gvcn = records(scopes=frozenset({f"class:{CLASS}"}), permissions=frozenset({RECORD_PRINT}), name="Lê Thị Hoa")
+    pdf = gvcn.PrintHocBa(records_pb2.PrintHocBaRequest(class_id=CLASS)).content
+    assert "Lê Thị Hoa" in text_of(pdf)  # the GVCN printing their own class signs as GVCN
+    request = records_pb2.PrintHocBaRequest(class_id=CLASS)
+    subject_teacher = records(scopes=frozenset({f"class_subject:{CLASS}:TOAN"}), permissions=frozenset({RECORD_PRINT}))
+    assert code_of(lambda: subject_teacher.PrintHocBa(request)) == grpc.StatusCode.PERMISSION_DENIED
+    other_gvcn = records(scopes=frozenset({"class:c-other"}), permissions=frozenset({RECORD_PRINT}))
+    assert code_of(lambda: other_gvcn.PrintHocBa(request)) == grpc.StatusCode.PERMISSION_DENIED
+    no_permission = records(permissions=frozenset({"grades:roster:read"}))
+    assert code_of(lambda: no_permission.PrintHocBa(request)) == grpc.StatusCode.PERMISSION_DENIED
+    other_school = records(school_id="school-b")
+    assert code_of(lambda: other_school.PrintHocBa(request)) == grpc.StatusCode.NOT_FOUND
+    with pytest.raises(grpc.RpcError) as info:
+        records().PrintClassSummary(records_pb2.PrintClassSummaryRequest(class_id=CLASS, period="HK9"))
+    assert info.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert field_violations(info.value) == {"period": "Kỳ đánh giá phải là GK1, CK1, GK2 hoặc CN"}
+
+
+def test_archive_signs_stores_chains_and_emits(
+    world: tuple[Container, Callable[..., Records]], certificate: DemoCertificate, tmp_path: Path
+) -> None:
+    container, records = world
+    ht = records()
+    added = ht.ArchiveClass(records_pb2.ArchiveClassRequest(class_id=CLASS, period="CN")).entries
+    assert [(e.sequence, e.kind, e.student_id, e.version) for e in added] == [
+        (1, "BANG_TONG_HOP", "", 1),
+        (2, "HOC_BA", "st-2", 1),  # roster order: Bình, Tuyết, Yến (by given name)
+        (3, "HOC_BA", "st-1", 1),
+        (4, "HOC_BA", "st-3", 1),
+    ]
+    validator = PadesValidator(certificate.trust_root_file)
+    for entry in added:
+        stored = (tmp_path / "archive" / SCHOOL / entry.name).read_bytes()
+        assert hashlib.sha256(stored).hexdigest() == entry.file_sha256
+        check = validator.check(stored)
+        assert check.valid, check.problem
+    assert added[1].previous_link == added[0].link
+    # One RecordArchived per entry, in the same database, keyed by the school, without pupil data.
+    with transaction(container.sessions) as s:
+        rows = s.execute(select(outbox).order_by(outbox.c.seq)).all()
+    archived = [r for r in rows if r.event_type == "school.grades.v1.RecordArchived"]
+    assert len(archived) == 4
+    assert {r.event_key for r in archived} == {SCHOOL}
+    first = records_events_pb2.RecordArchived.FromString(archived[1].payload)
+    assert (first.sequence, first.student_id, first.file_sha256) == (2, "st-2", added[1].file_sha256)
+    assert all("Bình".encode() not in r.payload for r in archived)
+
+    listed = ht.ListArchive(records_pb2.ListArchiveRequest(class_id=CLASS, page_size=3))
+    assert [e.sequence for e in listed.entries] == [1, 2, 3]
+    rest = ht.ListArchive(records_pb2.ListArchiveRequest(class_id=CLASS, page_token=listed.next_page_token))
+    assert [e.sequence for e in rest.entries] == [4]
+    assert rest.next_page_token == ""
+    got = ht.GetArchivedFile(records_pb2.GetArchivedFileRequest(sequence=3))
+    assert hashlib.sha256(got.content).hexdigest() == added[2].file_sha256
+    verdict = ht.VerifyArchive(records_pb2.VerifyArchiveRequest())
+    assert (verdict.ok, verdict.checked, verdict.total, verdict.last_link) == (True, 4, 4, added[-1].link)
+
+
+def test_a_correction_is_a_new_version_and_a_changed_file_breaks_the_chain_at_its_entry(
+    world: tuple[Container, Callable[..., Records]], tmp_path: Path
+) -> None:
+    container, records = world
+    ht = records()
+    first = ht.ArchiveClass(records_pb2.ArchiveClassRequest(class_id=CLASS, period="CK1")).entries
+    assert [(e.kind, e.version) for e in first] == [("BANG_TONG_HOP", 1)]
+    with transaction(container.sessions) as s:
+        s.execute(update(cells).where(cells.c.period == "CK1", cells.c.item_code == "TOAN").values(level="T"))
+    second = ht.ArchiveClass(records_pb2.ArchiveClassRequest(class_id=CLASS, period="CK1")).entries
+    assert [(e.sequence, e.version) for e in second] == [(2, 2)]
+    assert second[0].file_sha256 != first[0].file_sha256
+    old = tmp_path / "archive" / SCHOOL / first[0].name
+    assert old.exists()  # never overwritten
+    ht.ArchiveClass(records_pb2.ArchiveClassRequest(class_id=CLASS, period="CN"))
+    assert ht.VerifyArchive(records_pb2.VerifyArchiveRequest()).ok
+    # Someone edits the second archived file on disk.
+    changed = tmp_path / "archive" / SCHOOL / second[0].name
+    changed.write_bytes(changed.read_bytes().replace(b"/Producer", b"/Producex", 1))
+    verdict = ht.VerifyArchive(records_pb2.VerifyArchiveRequest())
+    assert not verdict.ok
+    assert (verdict.broken_at, verdict.checked, verdict.total) == (2, 1, 6)
+    assert verdict.problem == f"Tệp {second[0].name} đã bị thay đổi sau khi lưu trữ"
+
+
+def test_archive_refusals(world: tuple[Container, Callable[..., Records]]) -> None:
+    container, records = world
+    request = records_pb2.ArchiveClassRequest(class_id=CLASS, period="GK1")
+    with pytest.raises(grpc.RpcError) as info:
+        records().ArchiveClass(request)
+    assert info.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert set(field_violations(info.value)) == {"period"}
+    cn = records_pb2.ArchiveClassRequest(class_id=CLASS, period="CN")
+    printer = records(permissions=frozenset({RECORD_PRINT}))
+    assert code_of(lambda: printer.ArchiveClass(cn)) == grpc.StatusCode.PERMISSION_DENIED
+    gvcn_with_sign = records(scopes=frozenset({f"class:{CLASS}"}))
+    assert code_of(lambda: gvcn_with_sign.ArchiveClass(cn)) == grpc.StatusCode.PERMISSION_DENIED
+    assert code_of(lambda: records(school_id="school-b").ArchiveClass(cn)) == grpc.StatusCode.NOT_FOUND
+    gvcn = records(scopes=frozenset({f"class:{CLASS}"}), permissions=frozenset({RECORD_PRINT}))
+    verify = records_pb2.VerifyArchiveRequest()
+    assert code_of(lambda: gvcn.VerifyArchive(verify)) == grpc.StatusCode.PERMISSION_DENIED
+    whole_school = records_pb2.ListArchiveRequest()
+    assert code_of(lambda: gvcn.ListArchive(whole_school)) == grpc.StatusCode.PERMISSION_DENIED
+    with transaction(container.sessions) as s:
+        assert s.execute(select(outbox)).all() == []
+
+
+def test_without_a_certificate_printing_works_and_archiving_is_refused(
+    migrated_url: str, tmp_path: Path, keypair: tuple[Path, Path], issuer: TokenIssuer
+) -> None:
+    container = build(load_settings(settings_for(migrated_url, tmp_path, None)))
+    seed(container.sessions)
+    server = serve(container, keypair)
+    try:
+        with grpc.insecure_channel(f"127.0.0.1:{server.port}") as channel:
+            ht = Records(
+                channel,
+                issuer,
+                Caller(subject="u-1", school_id=SCHOOL, permissions=frozenset(ALL), scopes=frozenset({"school"})),
+            )
+            assert ht.PrintHocBa(records_pb2.PrintHocBaRequest(class_id=CLASS)).content.startswith(b"%PDF")
+            with pytest.raises(grpc.RpcError) as info:
+                ht.ArchiveClass(records_pb2.ArchiveClassRequest(class_id=CLASS, period="CN"))
+            assert info.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+            assert "chứng thư số" in (info.value.details() or "")
+            # No token at all: refused before any handler.
+            stub = records_pb2_grpc.RecordsServiceStub(channel)
+            with pytest.raises(grpc.RpcError) as bare:
+                stub.VerifyArchive(records_pb2.VerifyArchiveRequest(), timeout=10)
+            assert bare.value.code() == grpc.StatusCode.UNAUTHENTICATED
+    finally:
+        server.stop(0)
+        container.engine.dispose()
