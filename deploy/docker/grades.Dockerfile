@@ -50,6 +50,11 @@ RUN groupadd --system --gid 10001 school \
  && install -d -o school -g school -m 0755 /var/lib/school /etc/school/keys/public \
  && install -d -o school -g school -m 0700 /etc/school/keys/private
 
+# The records' PDFs embed DejaVu Serif (RECORDS_FONT_DIR), which covers Vietnamese.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends fonts-dejavu-core=2.37-6 \
+ && rm -rf /var/lib/apt/lists/*
+
 # Install from the build stage's wheels only: no compiler, no index, no source tree in the image.
 RUN --mount=type=bind,from=build,source=/wheels,target=/wheels \
     pip install --no-cache-dir --no-index --find-links /wheels /wheels/school_grades-*.whl

@@ -99,6 +99,10 @@ class Layout:
             INTERNAL_TOKEN_PUBLIC_KEY_FILE=str(keys / "internal.pub"),
             INTERNAL_TOKEN_PRIVATE_KEY_FILE=str(keys / "internal.key"),
             MFA_KEY_FILE=str(keys / "mfa.key"),
+            RECORDS_SIGNING_P12_FILE=str(keys / "records-signing.p12"),
+            RECORDS_SIGNING_P12_PASSWORD_FILE=str(keys / "records-signing.pass"),
+            RECORDS_TRUST_ROOT_FILE=str(keys / "records-ca.pem"),
+            RECORDS_ARCHIVE_DIR=str(self.var / "grades" / "archive"),
             GATEWAY_SECRET_KEY=(keys / "gateway-secret").read_text().strip(),
             GATEWAY_BIND=f"127.0.0.1:{self.gateway_port}",
             GATEWAY_PLUGINS=env.get("GATEWAY_PLUGINS", "core,students,grades,staff,access"),
@@ -121,6 +125,11 @@ def prepare(layout: Layout) -> None:
     keys.mkdir(parents=True, exist_ok=True)
     if not (keys / "internal.key").exists():
         generate_keypair(keys / "internal.key", keys / "internal.pub")
+    # The school's records-signing certificate for the demo: a self-made CA and a school
+    # certificate (issue 5 records); kept once made. A real school configures its own.
+    from school_grades.adapters.signing import generate_demo_certificate
+
+    generate_demo_certificate(keys, school_name="Trường Tiểu học Demo")
     secret = keys / "gateway-secret"
     if not secret.exists():
         secret.write_text(secrets.token_urlsafe(48))
