@@ -41,6 +41,7 @@ from flask.testing import FlaskClient
 from google.protobuf import timestamp_pb2
 
 from school.grades.v1 import grades_pb2, grades_pb2_grpc
+from school.grades.v1 import records_pb2_grpc as grades_records_pb2_grpc
 from school.identity.v1 import (
     access_pb2,
     access_pb2_grpc,
@@ -1592,7 +1593,15 @@ def fake_upstreams(keys: tuple[Path, Path]) -> Iterator[Upstreams]:
         ),
         "grades": start_server(
             register=[
-                registrar(grades_pb2_grpc.add_GradesServiceServicer_to_server, grades, "school.grades.v1.GradesService")
+                registrar(
+                    grades_pb2_grpc.add_GradesServiceServicer_to_server, grades, "school.grades.v1.GradesService"
+                ),
+                # Issue 5, records: served, unimplemented; tests/test_grades_records.py runs the real service.
+                registrar(
+                    grades_records_pb2_grpc.add_RecordsServiceServicer_to_server,
+                    grades_records_pb2_grpc.RecordsServiceServicer(),
+                    "school.grades.v1.RecordsService",
+                ),
             ],
             verifier=TokenVerifier(public, audience="grades"),
         ),

@@ -400,3 +400,23 @@ def test_undeclared_plugin_route_is_denied_even_for_the_principal(environ: dict[
     response = client.get("/api/v1/undeclared")
     assert response.status_code == 403
     assert response.json["error"]["code"] == "permission_denied"
+
+
+# Issue 5, records (học bạ, class summaries, the signed archive).
+EXPECTED_ROUTES.update(
+    {
+        ("/api/v1/classes/<id:class_id>/records/hoc-ba", "GET"): "grades:record:print",
+        ("/api/v1/classes/<id:class_id>/records/summary", "GET"): "grades:record:print",
+        ("/api/v1/classes/<id:class_id>/records/archive", "POST"): "grades:record:sign",
+        ("/api/v1/records/archive", "GET"): "grades:record:print",
+        ("/api/v1/records/archive/file", "GET"): "grades:record:print",
+        ("/api/v1/records/archive/verification", "GET"): "grades:record:print",
+        ("/classes/<id:class_id>/records", "GET"): "grades:record:print",
+        ("/classes/<id:class_id>/records/hoc-ba", "GET"): "grades:record:print",
+        ("/classes/<id:class_id>/records/summary", "GET"): "grades:record:print",
+        ("/classes/<id:class_id>/records/archive", "POST"): "grades:record:sign",
+        ("/records/archive", "GET"): "grades:record:print",
+        ("/records/archive/verify", "POST"): "grades:record:print",
+        ("/records/archive/file", "GET"): "grades:record:print",
+    }
+)

@@ -99,7 +99,7 @@ def archived_file(args: dict[str, Any]) -> flask.Response:
     return convert.send_pdf(answer.content, answer.file_name, "luu-tru")
 
 
-@blp.route("/records/archive/verify", methods=["POST"])
+@blp.route("/records/archive/verification", methods=["GET"])
 @permission(PRINT)
 @blp.response(200, VerificationSchema)
 def verify() -> dict[str, Any]:
