@@ -368,3 +368,34 @@ def test_without_a_certificate_printing_works_and_archiving_is_refused(
     finally:
         server.stop(0)
         container.engine.dispose()
+
+
+def test_the_programme_of_a_year_without_its_own_file(world: tuple[Container, Callable[..., Records]]) -> None:
+    container, records = world
+    for year_id, name, class_id in (("y0", "2024-2025", "c-old"), ("y2", "2026-2027", "c-new")):
+        apply(
+            container.sessions,
+            events_pb2.SchoolYearCreated(
+                school_id=SCHOOL,
+                school_year=students_pb2.SchoolYear(
+                    school_year_id=year_id, name=name, start_date="2024-09-05", end_date="2025-05-31", version=1
+                ),
+            ),
+        )
+        apply(
+            container.sessions,
+            events_pb2.ClassCreated(
+                school_id=SCHOOL,
+                school_class=students_pb2.SchoolClass(
+                    class_id=class_id, school_year_id=year_id, name="4A", grade_level=4, max_size=35, version=1
+                ),
+            ),
+        )
+    # A later year without a file of its own uses the newest earlier programme.
+    summary = records().PrintClassSummary(records_pb2.PrintClassSummaryRequest(class_id="c-new", period="GK1"))
+    assert "Lịch sử và Địa lí" in text_of(summary.content)  # grade 4's programme
+    # An earlier year has none: a clear refusal rather than a guess.
+    with pytest.raises(grpc.RpcError) as info:
+        records().PrintClassSummary(records_pb2.PrintClassSummaryRequest(class_id="c-old", period="GK1"))
+    assert info.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert field_violations(info.value) == {"class_id": "Chưa có chương trình giáo dục của năm học 2024-2025"}

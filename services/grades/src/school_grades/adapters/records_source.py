@@ -22,7 +22,7 @@ from school_grades.adapters.tables import roster
 from school_grades.adapters.tables_gradebook import cells, programmes
 from school_grades.app.records import IdentitySource, NoIdentities, NoYearResults, YearResultSource
 from school_grades.domain.errors import ValidationError
-from school_grades.domain.programme import Period, Programme, load_programme, parse_programme
+from school_grades.domain.programme import Period, Programme, load_programme, parse_programme, shipped_years
 from school_grades.domain.records import (
     Cell,
     ClassInfo,
@@ -100,11 +100,13 @@ class SqlRecordSource:
         ).scalar()
         if body is not None:
             return parse_programme(json.loads(body))
-        try:
-            return load_programme(klass.school_year)
-        except FileNotFoundError:
+        # No programme of the school's own and no file for that year: the newest shipped programme
+        # of an earlier year still applies (CTGDPT 2018 changes by a reviewed new file, not yearly).
+        earlier = [year for year in shipped_years() if year <= klass.school_year]
+        if not earlier:
             message = f"Chưa có chương trình giáo dục của năm học {klass.school_year}"
-            raise ValidationError(message, {"class_id": message}) from None
+            raise ValidationError(message, {"class_id": message})
+        return load_programme(earlier[-1])
 
     def _pupils(self, s: Session, school_id: str, class_id: str) -> list[Pupil]:
         rows = s.execute(
