@@ -6,7 +6,7 @@ the 5 qualities and 10 competencies with levels and comments; the identity page 
 result, an award and the completion line. Then, in this process (no services: the figures are the
 renderer's and the signer's own), measures
 
-(a) render only: one học bạ PDF per pupil (identity page + year page), as archived;
+(a) render only: one học bạ PDF per pupil (identity page + the year's two pages), as archived;
 (b) render + PAdES signature (pyHanko, ECDSA P-256 demo certificate) per pupil, as archived;
 (c) the whole-class print: one PDF per class holding every pupil's pages (as the GVCN prints).
 
@@ -192,7 +192,7 @@ def main() -> int:
         "benchmark": "hoc_ba_pdf",
         "students": len(pages),
         "classes": len(classes),
-        "pages_per_pdf": 2,
+        "pages_per_pdf": 3,  # the identity page and the year's two pages
         "avg_pdf_kib": round(sum(sizes) / len(sizes) / 1024, 1),
         "render_only": {"seconds": round(render_s, 2), "pdfs_per_s": rate(len(pages), render_s)},
         "render_and_sign": {"seconds": round(render_sign_s, 2), "pdfs_per_s": rate(len(pages), render_sign_s)},

@@ -30,6 +30,8 @@ REGULAR, BOLD = "RecordSerif", "RecordSerif-Bold"
 NATION = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
 MOTTO = "Độc lập - Tự do - Hạnh phúc"
 GRID = colors.Color(0.25, 0.25, 0.25)
+# Paragraphs collapse runs of spaces: fields on one line are kept apart with non-breaking ones.
+GAP = "&nbsp;" * 4
 
 
 class FontError(RuntimeError):
@@ -78,13 +80,13 @@ class ReportLabRecords:
         register_fonts(font_dir)
         self.body = _style("body", 10.5)
         self.small = _style("small", 8.5)
-        self.cell = _style("cell", 9)
+        self.cell = _style("cell", 8.5, leading=10)
         self.cell_center = _style("cell_c", 9, center=True)
         self.head = _style("head", 9, bold=True, center=True)
         self.tiny_head = _style("tiny_head", 6.5, bold=True, center=True, leading=7.5)
         self.title = _style("title", 26, bold=True, center=True, leading=32)
         self.subtitle = _style("subtitle", 13, bold=True, center=True)
-        self.section = _style("section", 11, bold=True, leading=15)
+        self.section = _style("section", 10.5, bold=True, leading=14)
         self.centered = _style("centered", 10.5, center=True)
         self.centered_bold = _style("centered_b", 10.5, bold=True, center=True)
         self.note = _style("note", 9, center=True)
@@ -117,14 +119,14 @@ class ReportLabRecords:
             parts += [
                 Paragraph(f"<b>{_esc(title)}</b>", self.centered),
                 Paragraph(_esc(instruction), self.note),
-                Spacer(1, 16 * mm),
+                Spacer(1, 14 * mm),
                 Paragraph(f"<b>{_esc(name)}</b>", self.centered),
             ]
             return parts
 
         table = Table([[block(*left, ""), block(*right, when)]], colWidths=[width / 2, width / 2])
         table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
-        return KeepTogether([Spacer(1, 4 * mm), table])
+        return KeepTogether([Spacer(1, 2 * mm), table])
 
     def _grid(self, rows: list[list[Any]], widths: list[float], *, header_rows: int = 1) -> Table:
         table = Table(rows, colWidths=widths, repeatRows=header_rows)
@@ -136,8 +138,8 @@ class ReportLabRecords:
                     ("FONTNAME", (0, 0), (-1, -1), REGULAR),
                     ("FONTSIZE", (0, 0), (-1, -1), 9),
                     ("BACKGROUND", (0, 0), (-1, header_rows - 1), colors.Color(0.93, 0.93, 0.93)),
-                    ("TOPPADDING", (0, 0), (-1, -1), 2),
-                    ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+                    ("TOPPADDING", (0, 0), (-1, -1), 1.5),
+                    ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
                 ]
             )
         )
@@ -146,7 +148,7 @@ class ReportLabRecords:
     # -- học bạ ----------------------------------------------------------------------------------------
 
     def hoc_ba(self, pages: Sequence[HocBaPage], *, title: str = "Học bạ") -> bytes:
-        """One PDF holding every pupil's học bạ in order (identity page, then the year page)."""
+        """One PDF holding every pupil's học bạ in order: the identity page, then the year's two pages."""
         buffer = io.BytesIO()
         doc = self._doc(buffer, A4, title, pages[0].school_name if pages else "")
         story: list[Any] = []
@@ -163,7 +165,7 @@ class ReportLabRecords:
         who = page.identity
 
         def line(*pairs: tuple[str, str]) -> Paragraph:
-            return Paragraph("    ".join(f"{label}: <b>{_dots(value, 24)}</b>" for label, value in pairs), self.body)
+            return Paragraph(GAP.join(f"{label}: <b>{_dots(value, 24)}</b>" for label, value in pairs), self.body)
 
         history = self._grid(
             [
@@ -254,25 +256,29 @@ class ReportLabRecords:
         subjects.setStyle(TableStyle([("ALIGN", (1, 1), (2, -1), "CENTER")]))
         outcome = page.outcome
         story: list[Any] = [
-            Paragraph("    ".join(facts), self.body),
+            Paragraph(GAP.join(facts), self.body),
         ]
         if more:
-            story.append(Paragraph("    ".join(more), self.body))
+            story.append(Paragraph(GAP.join(more), self.body))
         story += [
-            Spacer(1, 3 * mm),
+            Spacer(1, 1.5 * mm),
             Paragraph("1. Các môn học và hoạt động giáo dục", self.section),
             subjects,
-            Spacer(1, 3 * mm),
+            # The form spreads a year over two facing pages: subjects, then qualities and competencies
+            # with the result and the signatures, so a page never ends in the middle of a block.
+            PageBreak(),
+            Paragraph(f"Họ và tên: <b>{_esc(who.full_name)}</b>{GAP}Lớp: <b>{_esc(page.class_name)}</b>", self.body),
+            Spacer(1, 1.5 * mm),
             Paragraph("2. Những phẩm chất chủ yếu", self.section),
             self._items(page.qualities, "Phẩm chất", width),
-            Spacer(1, 3 * mm),
+            Spacer(1, 1.5 * mm),
             Paragraph("3. Những năng lực cốt lõi", self.section),
             Paragraph("3.1. Những năng lực chung", self.body),
             self._items(page.general_competencies, "Năng lực chung", width),
-            Spacer(1, 2 * mm),
+            Spacer(1, 1 * mm),
             Paragraph("3.2. Những năng lực đặc thù", self.body),
             self._items(page.specific_competencies, "Năng lực đặc thù", width),
-            Spacer(1, 3 * mm),
+            Spacer(1, 1.5 * mm),
             Paragraph(
                 f"4. Đánh giá kết quả giáo dục: <b>{_dots(outcome.result_name if outcome else '', 40)}</b>",
                 self.section,
@@ -404,8 +410,8 @@ class ReportLabRecords:
             pagesize=size,
             leftMargin=18 * mm,
             rightMargin=14 * mm,
-            topMargin=14 * mm,
-            bottomMargin=14 * mm,
+            topMargin=12 * mm,
+            bottomMargin=12 * mm,
             title=title,
             author=author,
             creator="school-grades",
