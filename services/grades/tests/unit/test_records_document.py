@@ -173,3 +173,11 @@ def test_archive_names_are_versioned_and_cannot_leave_their_folder() -> None:
     )
     assert odd == "2025-2026/CK1/_L_p_3/BANG_TONG_HOP_v1.pdf"
     assert ".." not in odd
+
+
+def test_award_names_full_on_the_page_short_on_the_sheet() -> None:
+    outcome = YearOutcomeInfo("HTXS", ("HS_XUAT_SAC", "Giải Nhì Hội khỏe Phù Đổng"))
+    assert outcome.award_names == ("Học sinh Xuất sắc", "Giải Nhì Hội khỏe Phù Đổng")
+    assert outcome.award_short_names == ("HS Xuất sắc", "Giải Nhì Hội khỏe Phù Đổng")
+    assert outcome.result_name == "Hoàn thành xuất sắc"
+    assert YearOutcomeInfo("??").result_name == ""

@@ -96,6 +96,9 @@ class ReportLabRecords:
             ("FONTSIZE", (0, 2), (-1, -1), 8),
             ("TOPPADDING", (0, 2), (-1, -1), 1),
             ("BOTTOMPADDING", (0, 2), (-1, -1), 1),
+            # Narrow level columns: small side padding so a header word is not split.
+            ("LEFTPADDING", (0, 0), (-1, -1), 1.5),
+            ("RIGHTPADDING", (0, 0), (-1, -1), 1.5),
         ]
 
     # -- shared pieces -------------------------------------------------------------------------------
@@ -368,8 +371,8 @@ class ReportLabRecords:
 
     def _summary_items(self, summary: ClassSummary, width: float) -> Table:
         items = summary.item_columns
-        fixed = [10 * mm, 46 * mm]
-        extra = [28 * mm, 40 * mm] if summary.with_results else []
+        fixed = [10 * mm, 42 * mm]
+        extra = [18 * mm, 24 * mm] if summary.with_results else []
         unit = (width - sum(fixed) - sum(extra)) / max(len(items), 1)
         n_quality = sum(1 for code, _ in items if code.startswith("PC_"))
         first: list[Any] = [Paragraph("STT", self.tiny_head), Paragraph("Họ và tên", self.tiny_head)]
@@ -395,7 +398,7 @@ class ReportLabRecords:
                 outcome = row.outcome
                 line += [
                     outcome.result if outcome else "",
-                    Paragraph(_esc("; ".join(outcome.award_names)) if outcome else "", self.small),
+                    Paragraph(_esc("; ".join(outcome.award_short_names)) if outcome else "", self.small),
                 ]
             body.append(line)
         table = self._grid([first, second, *body], [*fixed, *([unit] * len(items)), *extra], header_rows=2)

@@ -27,6 +27,7 @@ GENERAL_COMPETENCIES = ("NL_TU_CHU_TU_HOC", "NL_GIAO_TIEP_HOP_TAC", "NL_GQVD_SAN
 LAST_PRIMARY_GRADE = 5
 # The periods whose class summary is archived (after HK I and at year end, domain-vn §2.3).
 ARCHIVED_PERIODS = (Period.CK1, Period.CN)
+AWARD_SHORT_NAMES = {"HS_XUAT_SAC": "HS Xuất sắc", "HS_TIEU_BIEU": "HS Tiêu biểu"}
 PERIOD_TITLES = {
     Period.GK1: "Giữa học kì I",
     Period.CK1: "Cuối học kì I",
@@ -123,6 +124,11 @@ class YearOutcomeInfo:
     @property
     def result_name(self) -> str:
         return {r.value: name for r, name in RESULT_NAMES.items()}.get(self.result, "")
+
+    @property
+    def award_short_names(self) -> tuple[str, ...]:
+        """The awards as the summary sheet's narrow column shows them."""
+        return tuple(AWARD_SHORT_NAMES.get(a, a) for a in self.awards)
 
     @property
     def award_names(self) -> tuple[str, ...]:
