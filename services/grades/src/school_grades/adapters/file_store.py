@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import uuid
 from pathlib import Path
 
 
@@ -22,7 +23,7 @@ class FolderFileStore:
     def put(self, key: str, data: bytes) -> None:
         path = self._path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+        partial = path.with_name(f".{path.name}.{uuid.uuid4().hex}.partial")
         partial.write_bytes(data)
         with open(partial, "rb") as f:
             os.fsync(f.fileno())
