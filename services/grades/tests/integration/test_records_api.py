@@ -399,3 +399,10 @@ def test_the_programme_of_a_year_without_its_own_file(world: tuple[Container, Ca
         records().PrintClassSummary(records_pb2.PrintClassSummaryRequest(class_id="c-old", period="GK1"))
     assert info.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert field_violations(info.value) == {"class_id": "Chưa có chương trình giáo dục của năm học 2024-2025"}
+
+
+def test_another_schools_class_archive_is_not_found(world: tuple[Container, Callable[..., Records]]) -> None:
+    _, records = world
+    other = records(school_id="school-b")
+    request = records_pb2.ListArchiveRequest(class_id=CLASS)
+    assert code_of(lambda: other.ListArchive(request)) == grpc.StatusCode.NOT_FOUND

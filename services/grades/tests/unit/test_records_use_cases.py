@@ -307,3 +307,9 @@ def test_archive_listing_and_files_stay_within_reach() -> None:
     assert data.endswith(b"#signed")
     with pytest.raises(NotFoundError):
         uc.archived_file(OTHER_GVCN, 2)  # another class's file is "not found", not "forbidden"
+
+
+def test_listing_another_schools_class_is_not_found() -> None:
+    uc, *_ = use_cases()
+    with pytest.raises(NotFoundError):
+        uc.list_archive(HT, class_id="class-of-another-school")

@@ -367,11 +367,9 @@ class RecordsUseCases:
     def list_archive(
         self, caller: Caller, *, school_year_id: str = "", class_id: str = "", after: int = 0, limit: int = 50
     ) -> list[ArchivedRecord]:
-        if class_id and not caller.is_homeroom_of(class_id):
-            raise ForbiddenError(
-                "Bạn không phải giáo viên chủ nhiệm của lớp này", {"class_id": "Không thuộc lớp của bạn"}
-            )
-        if not class_id and not caller.school_wide:
+        if class_id:
+            self._class(caller, class_id)  # in reach, and a class of the caller's school
+        elif not caller.school_wide:
             raise ForbiddenError("Hãy chọn lớp của bạn", {"class_id": "Hãy chọn lớp"})
         return self._repo.records(
             caller.school_id, school_year_id=school_year_id, class_id=class_id, after=after, limit=limit
