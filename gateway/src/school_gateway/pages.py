@@ -31,6 +31,7 @@ NOTICES: dict[str, str] = {
     "staff_created": N_("The staff record was created."),
     "staff_saved": N_("The staff record was saved."),
     "department_created": N_("The subject group was created."),
+    "department_grades_saved": N_("The grade levels of the subject group were saved."),
     "role_saved": N_("The role's permissions were saved."),
     "assignment_granted": N_("The assignment was granted."),
     "assignment_ended": N_("The assignment was ended."),
