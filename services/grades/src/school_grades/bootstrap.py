@@ -60,7 +60,7 @@ def build(settings: Settings, *, clock: Clock = utc_now) -> Container:
     engine = make_engine(settings.database_url)
     sessions = make_session_factory(engine)
     queries = RosterQueries(SqlAlchemyRosterReader(sessions))
-    return Container(
+    container = Container(
         settings=settings,
         engine=engine,
         sessions=sessions,
@@ -68,3 +68,19 @@ def build(settings: Settings, *, clock: Clock = utc_now) -> Container:
         queries=queries,
         servicer=GradesServicer(queries),
     )
+    container.more_servicers.extend(checks_servicers(container))
+    return container
+
+
+def checks_servicers(container: Container) -> list[Servicer]:
+    """CheckService and LockService (issue 5 points 5–6) over one set of use cases."""
+    from school_grades.adapters.checks_repository import checks_store_factory
+    from school_grades.api.checks_servicer import CheckServicer, LockServicer
+    from school_grades.app.checks import ChecksUseCases
+
+    use_cases = ChecksUseCases(
+        checks_store_factory(container.sessions),
+        separation_of_duties=container.settings.lock_separation_of_duties,
+        clock=container.clock,
+    )
+    return [CheckServicer(use_cases), LockServicer(use_cases)]

@@ -2,7 +2,7 @@
 (issue 5: the head of department checks the grade book of the department's classes).
 
 Revision ID: 0006_department_grades
-Revises: 0004 (re-chained onto 0005_grades_permissions when the grades foundation lands)
+Revises: 0005 (0005_grades_permissions.py)
 Create Date: 2026-11-29
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0006_department_grades"
-down_revision: str | None = "0004"
+down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
