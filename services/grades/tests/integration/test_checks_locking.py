@@ -208,7 +208,7 @@ def test_the_checks_count_what_is_missing_per_class_and_drill_down(seeded: sessi
     fill(seeded, "c4a", Period.GK1)
     fill(seeded, "c4b", Period.GK1, skip=frozenset({("s-chi", "score:TOAN"), ("s-dung", "AM_NHAC")}))
     uc = use_cases(seeded)
-    listed = {c.school_class.name: c for c in uc.list_class_checks(HT, YEAR, "GK1")}
+    listed = {c.school_class.name: c for c in uc.list_class_checks(HT, YEAR, "GK1").classes}
     assert list(listed) == ["1A", "4A", "4B"]
     assert (listed["4A"].pupils, listed["4A"].missing_levels, listed["4A"].missing_scores) == (2, 0, 0)
     assert (listed["4B"].missing_levels, listed["4B"].missing_scores) == (1, 1)
@@ -224,7 +224,7 @@ def test_the_checks_count_what_is_missing_per_class_and_drill_down(seeded: sessi
 
 def test_a_head_of_department_sees_only_the_departments_grades(seeded: sessionmaker[Session]) -> None:
     uc = use_cases(seeded)
-    assert [c.school_class.name for c in uc.list_class_checks(TTCM_GRADE_1, YEAR, "GK1")] == ["1A"]
+    assert [c.school_class.name for c in uc.list_class_checks(TTCM_GRADE_1, "", "GK1").classes] == ["1A"]
     assert uc.class_check(TTCM_GRADE_1, "c1a", "GK1").summary.pupils == 1
     with pytest.raises(ForbiddenError):
         uc.class_check(TTCM_GRADE_1, "c4a", "GK1")
@@ -421,3 +421,20 @@ def test_checks_and_locks_over_grpc(rpc: Callable[..., Stubs], container: Contai
         lambda: ht.ListClassChecks(checks_pb2.ListClassChecksRequest(school_year_id="nope", period="GK1"))
     )
     assert unknown.code() == grpc.StatusCode.NOT_FOUND
+
+
+def test_a_head_of_department_reads_the_rosters_of_the_departments_grades(
+    seeded: sessionmaker[Session], api_for: Callable[..., Any]
+) -> None:
+    from school.grades.v1 import grades_pb2
+
+    ttcm = api_for(scopes=frozenset({"department:d1", f"grade:{YEAR}:4"}))
+    listed = ttcm.ListRoster(grades_pb2.ListRosterRequest(class_id="c4a"))
+    assert [e.full_name for e in listed.entries] == ["Nguyễn Văn An", "Trần Thị Bình"]
+    for class_id in ("c1a", "unknown-class"):  # another grade; a class grades never heard of
+        denied = rpc_error(lambda c=class_id: ttcm.ListRoster(grades_pb2.ListRosterRequest(class_id=c)))
+        assert denied.code() == grpc.StatusCode.PERMISSION_DENIED
+    last_year = api_for(scopes=frozenset({"department:d1", "grade:y0:4"}))
+    assert rpc_error(lambda: last_year.ListRoster(grades_pb2.ListRosterRequest(class_id="c4a"))).code() == (
+        grpc.StatusCode.PERMISSION_DENIED
+    )

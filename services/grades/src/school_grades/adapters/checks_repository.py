@@ -30,7 +30,15 @@ from school_grades.adapters.tables_gradebook import (
     period_locks,
     programmes,
 )
-from school_grades.app.checks import ChecksStore, ClassInfo, ConflictError, LockChange, LockLogEntry, LockState
+from school_grades.app.checks import (
+    ChecksStore,
+    ClassInfo,
+    ConflictError,
+    LockChange,
+    LockLogEntry,
+    LockState,
+    YearInfo,
+)
 from school_grades.domain.checks import ITEMS_GROUP, Entered, Pupil
 from school_grades.domain.programme import Period, Programme, load_programme, parse_programme, shipped_years
 from schoolkit.db import read_only, transaction
@@ -104,6 +112,14 @@ class SqlAlchemyChecksStore:
         return self._s.execute(
             select(grade_years.c.name).where(grade_years.c.id == school_year_id, grade_years.c.school_id == school_id)
         ).scalar_one_or_none()
+
+    def years(self, school_id: str) -> list[YearInfo]:
+        rows = self._s.execute(
+            select(grade_years)
+            .where(grade_years.c.school_id == school_id)
+            .order_by(grade_years.c.starts_on.desc(), grade_years.c.id)
+        ).all()
+        return [YearInfo(r.id, r.name, r.starts_on, r.ends_on) for r in rows]
 
     def programme(self, school_id: str, school_year_id: str) -> Programme:
         body = self._s.execute(

@@ -12,7 +12,15 @@ from google.protobuf.timestamp_pb2 import Timestamp
 
 from school.grades.v1 import checks_pb2, checks_pb2_grpc
 from school_grades.api import permissions as perm
-from school_grades.app.checks import Actor, ChecksUseCases, ClassCheck, ClassInfo, ConflictError, ForbiddenError
+from school_grades.app.checks import (
+    Actor,
+    ChecksUseCases,
+    ClassCheck,
+    ClassInfo,
+    ConflictError,
+    ForbiddenError,
+    YearInfo,
+)
 from school_grades.domain.errors import DomainError, NotFoundError
 from school_grades.domain.locking import LockRefusedError
 from schoolkit import grpc_errors as errors
@@ -77,6 +85,10 @@ def class_message(check: ClassCheck) -> checks_pb2.ClassCheck:
     )
 
 
+def year_ref(year: YearInfo) -> checks_pb2.SchoolYearRef:
+    return checks_pb2.SchoolYearRef(school_year_id=year.school_year_id, name=year.name)
+
+
 class CheckServicer(checks_pb2_grpc.CheckServiceServicer):
     def __init__(self, use_cases: ChecksUseCases) -> None:
         self._uc = use_cases
@@ -93,7 +105,11 @@ class CheckServicer(checks_pb2_grpc.CheckServiceServicer):
             found = self._uc.list_class_checks(
                 actor_of(current_caller()), request.school_year_id, request.period, request.grade_level
             )
-        return checks_pb2.ListClassChecksResponse(classes=[class_message(c) for c in found])
+        return checks_pb2.ListClassChecksResponse(
+            classes=[class_message(c) for c in found.classes],
+            school_year=year_ref(found.year),
+            school_years=[year_ref(y) for y in found.years],
+        )
 
     def GetClassCheck(
         self, request: checks_pb2.GetClassCheckRequest, context: grpc.ServicerContext

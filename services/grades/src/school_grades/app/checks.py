@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, timedelta, timezone
 from typing import Protocol
 
 from school_grades.domain.checks import Entered, Gap, GroupSummary, Pupil, class_gaps, lock_blockers, summarise
@@ -23,6 +23,8 @@ from school_grades.domain.programme import GRADES, Period, Programme
 PERIOD_MESSAGE = "Kỳ đánh giá phải là GK1, CK1, GK2 hoặc CN"
 NOT_ASSIGNED = "Bạn không phụ trách lớp này"
 LOG_LIMIT_DEFAULT, LOG_LIMIT_MAX = 100, 500
+# School days are Vietnamese calendar days (UTC+7 all year).
+VN_TZ = timezone(timedelta(hours=7))
 
 
 class ForbiddenError(DomainError):
@@ -40,6 +42,14 @@ class ClassInfo:
     school_year_id: str
     name: str
     grade_level: int
+
+
+@dataclass(frozen=True)
+class YearInfo:
+    school_year_id: str
+    name: str
+    starts_on: date
+    ends_on: date
 
 
 @dataclass(frozen=True)
@@ -101,6 +111,13 @@ class ClassCheck:
 
 
 @dataclass(frozen=True)
+class ClassChecks:
+    year: YearInfo
+    years: list[YearInfo]
+    classes: list[ClassCheck]
+
+
+@dataclass(frozen=True)
 class ClassDetail:
     summary: ClassCheck
     subjects: list[GroupSummary]
@@ -124,6 +141,10 @@ class ChecksStore(Protocol):
         ...
 
     def year_name(self, school_id: str, school_year_id: str) -> str | None: ...
+
+    def years(self, school_id: str) -> list[YearInfo]:
+        """The school's years, newest first."""
+        ...
 
     def programme(self, school_id: str, school_year_id: str) -> Programme: ...
 
@@ -184,25 +205,27 @@ class ChecksUseCases:
 
     # -- reading -------------------------------------------------------------------------------
 
-    def list_class_checks(
-        self, actor: Actor, school_year_id: str, period: str, grade_level: int = 0
-    ) -> list[ClassCheck]:
-        """Every class of the year the caller reaches, with its counts for ``period``."""
+    def list_class_checks(self, actor: Actor, school_year_id: str, period: str, grade_level: int = 0) -> ClassChecks:
+        """Every class of the year (the current one when none is given) the caller reaches, with
+        its counts for ``period``."""
         when = parse_period(period)
         grade = _grade(grade_level)
         with self._store(True) as store:
-            self._year(store, actor.school_id, school_year_id)
-            programme = store.programme(actor.school_id, school_year_id.strip())
-            return [
+            years = store.years(actor.school_id)
+            year = self._chosen_year(years, school_year_id)
+            programme = store.programme(actor.school_id, year.school_year_id)
+            classes = [
                 self._detail(store, programme, c, when).summary
-                for c in store.classes(actor.school_id, school_year_id.strip(), grade)
+                for c in store.classes(actor.school_id, year.school_year_id, grade)
                 if actor.reaches(c)
             ]
+            return ClassChecks(year, years, classes)
 
     def class_check(self, actor: Actor, class_id: str, period: str) -> ClassDetail:
-        when = parse_period(period)
         with self._store(True) as store:
+            # The object first: another school's class is "not found" whatever else is wrong.
             school_class = self._class(store, actor, class_id)
+            when = parse_period(period)
             programme = store.programme(actor.school_id, school_class.school_year_id)
             return self._detail(store, programme, school_class, when)
 
@@ -211,23 +234,23 @@ class ChecksUseCases:
             message = f"Số dòng từ 1 đến {LOG_LIMIT_MAX}"
             raise ValidationError(message, {"limit": message})
         with self._store(True) as store:
-            self._year(store, actor.school_id, school_year_id)
+            year = self._chosen_year(store.years(actor.school_id), school_year_id)
             if class_id.strip():
                 ids: list[str] | None = [self._class(store, actor, class_id).class_id]
             else:
-                classes = store.classes(actor.school_id, school_year_id.strip(), 0)
+                classes = store.classes(actor.school_id, year.school_year_id, 0)
                 reached = [c.class_id for c in classes if actor.reaches(c)]
                 ids = None if len(reached) == len(classes) else reached
-            return store.lock_log(actor.school_id, school_year_id.strip(), ids, limit or LOG_LIMIT_DEFAULT)
+            return store.lock_log(actor.school_id, year.school_year_id, ids, limit or LOG_LIMIT_DEFAULT)
 
     # -- locking -------------------------------------------------------------------------------
 
     def lock(self, actor: Actor, class_id: str, period: str) -> ClassCheck:
         """Lock one class's period, or LockRefusedError with every reason at once."""
-        when = parse_period(period)
         self._may_lock(actor)
         with self._store(False) as store:
             school_class = self._class(store, actor, class_id)
+            when = parse_period(period)
             self._lock_one(store, actor, school_class, when)
             programme = store.programme(actor.school_id, school_class.school_year_id)
             return self._detail(store, programme, school_class, when).summary
@@ -239,8 +262,8 @@ class ChecksUseCases:
         grade = _grade(grade_level)
         self._may_lock(actor)
         with self._store(True) as store:
-            self._year(store, actor.school_id, school_year_id)
-            targets = [c for c in store.classes(actor.school_id, school_year_id.strip(), grade) if actor.reaches(c)]
+            year = self._chosen_year(store.years(actor.school_id), school_year_id)
+            targets = [c for c in store.classes(actor.school_id, year.school_year_id, grade) if actor.reaches(c)]
         outcomes: list[LockOutcome] = []
         for school_class in targets:
             try:
@@ -256,16 +279,16 @@ class ChecksUseCases:
 
     def unlock(self, actor: Actor, class_id: str, period: str, reason: str) -> ClassCheck:
         """Open a locked class period again; the reason (10..500 characters) goes to the lock log."""
-        when = parse_period(period)
-        problems: dict[str, str] = {}
-        try:
-            clean = check_reason(reason)
-        except ValidationError as err:
-            problems.update(err.fields)
-            clean = ""
         self._may_lock(actor)
         with self._store(False) as store:
             school_class = self._class(store, actor, class_id)
+            when = parse_period(period)
+            problems: dict[str, str] = {}
+            try:
+                clean = check_reason(reason)
+            except ValidationError as err:
+                problems.update(err.fields)
+                clean = ""
             state = store.lock(actor.school_id, school_class.class_id, when)
             if not state.locked:
                 problems["period"] = "Kỳ đánh giá này của lớp chưa khóa"
@@ -340,14 +363,22 @@ class ChecksUseCases:
             message = "Chỉ Hiệu trưởng hoặc Phó Hiệu trưởng được giao mới được khóa, mở khóa sổ"
             raise ForbiddenError(message, {"period": message})
 
-    @staticmethod
-    def _year(store: ChecksStore, school_id: str, school_year_id: str) -> str:
-        if not school_year_id.strip():
-            raise ValidationError("Thiếu năm học", {"school_year_id": "Vui lòng chọn năm học"})
-        name = store.year_name(school_id, school_year_id.strip())
-        if name is None:
+    def _chosen_year(self, years: Sequence[YearInfo], school_year_id: str) -> YearInfo:
+        """The year asked for; when none is asked, the one running today, else the newest."""
+        wanted = school_year_id.strip()
+        if wanted:
+            for year in years:
+                if year.school_year_id == wanted:
+                    return year
             raise NotFoundError("Không tìm thấy năm học", {"school_year_id": "Không tìm thấy năm học"})
-        return name
+        today = self._clock().astimezone(VN_TZ).date()
+        running = [y for y in years if y.starts_on <= today <= y.ends_on]
+        if running:
+            return running[0]
+        if years:
+            return years[0]
+        message = "Sổ điểm chưa có năm học nào (chưa nhận được từ phân hệ học sinh)"
+        raise NotFoundError(message, {"school_year_id": message})
 
     @staticmethod
     def _class(store: ChecksStore, actor: Actor, class_id: str) -> ClassInfo:
