@@ -40,7 +40,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from google.protobuf import timestamp_pb2
 
-from school.grades.v1 import grades_pb2, grades_pb2_grpc
+from school.grades.v1 import checks_pb2_grpc, grades_pb2, grades_pb2_grpc
 from school.identity.v1 import (
     access_pb2,
     access_pb2_grpc,
@@ -1607,7 +1607,20 @@ def fake_upstreams(keys: tuple[Path, Path]) -> Iterator[Upstreams]:
         ),
         "grades": start_server(
             register=[
-                registrar(grades_pb2_grpc.add_GradesServiceServicer_to_server, grades, "school.grades.v1.GradesService")
+                registrar(
+                    grades_pb2_grpc.add_GradesServiceServicer_to_server, grades, "school.grades.v1.GradesService"
+                ),
+                # Checks and locking (issue 5): served, unimplemented; tests/test_grade_checks.py uses the real service.
+                registrar(
+                    checks_pb2_grpc.add_CheckServiceServicer_to_server,
+                    checks_pb2_grpc.CheckServiceServicer(),
+                    "school.grades.v1.CheckService",
+                ),
+                registrar(
+                    checks_pb2_grpc.add_LockServiceServicer_to_server,
+                    checks_pb2_grpc.LockServiceServicer(),
+                    "school.grades.v1.LockService",
+                ),
             ],
             verifier=TokenVerifier(public, audience="grades"),
         ),

@@ -32,6 +32,8 @@ NOTICES: dict[str, str] = {
     "staff_saved": N_("The staff record was saved."),
     "department_created": N_("The subject group was created."),
     "department_grades_saved": N_("The grade levels of the subject group were saved."),
+    "period_locked": N_("The period was locked for the class."),
+    "period_unlocked": N_("The period was unlocked; every change from now on needs a reason."),
     "role_saved": N_("The role's permissions were saved."),
     "assignment_granted": N_("The assignment was granted."),
     "assignment_ended": N_("The assignment was ended."),

@@ -438,3 +438,13 @@ def test_a_head_of_department_reads_the_rosters_of_the_departments_grades(
     assert rpc_error(lambda: last_year.ListRoster(grades_pb2.ListRosterRequest(class_id="c4a"))).code() == (
         grpc.StatusCode.PERMISSION_DENIED
     )
+
+
+def test_before_any_year_arrives_the_checks_are_empty_not_an_error(sessions: sessionmaker[Session]) -> None:
+    uc = use_cases(sessions)
+    found = uc.list_class_checks(HT, "", "GK1")
+    assert (found.year, found.years, found.classes) == (None, [], [])
+    assert uc.lock_many(HT, "", "GK1") == []
+    assert uc.lock_log(HT, "") == []
+    with pytest.raises(NotFoundError):
+        uc.list_class_checks(HT, "y-unknown", "GK1")

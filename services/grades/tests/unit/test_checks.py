@@ -95,3 +95,10 @@ def test_a_long_refusal_names_the_first_entries_and_counts_the_rest() -> None:
     assert len(blockers) == MAX_LISTED + 1
     total = len(class_gaps(PROGRAMME, 4, Period.GK2, [AN, BINH], {}))
     assert blockers["more"] == f"Còn {total - MAX_LISTED} mục chưa nhập khác"
+
+
+def test_a_class_without_pupils_is_not_complete_enough_to_lock() -> None:
+    # The roster may not have arrived from students yet: nothing to check is not "all entered".
+    assert lock_blockers(PROGRAMME, 4, Period.GK1, [], {}) == {
+        "class_id": "Lớp chưa có học sinh nào trong sổ điểm nên chưa thể khóa"
+    }

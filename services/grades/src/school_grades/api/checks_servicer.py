@@ -107,7 +107,7 @@ class CheckServicer(checks_pb2_grpc.CheckServiceServicer):
             )
         return checks_pb2.ListClassChecksResponse(
             classes=[class_message(c) for c in found.classes],
-            school_year=year_ref(found.year),
+            school_year=year_ref(found.year) if found.year else None,
             school_years=[year_ref(y) for y in found.years],
         )
 

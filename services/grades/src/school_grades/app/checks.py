@@ -112,7 +112,7 @@ class ClassCheck:
 
 @dataclass(frozen=True)
 class ClassChecks:
-    year: YearInfo
+    year: YearInfo | None  # None until grades has heard of a school year
     years: list[YearInfo]
     classes: list[ClassCheck]
 
@@ -213,6 +213,8 @@ class ChecksUseCases:
         with self._store(True) as store:
             years = store.years(actor.school_id)
             year = self._chosen_year(years, school_year_id)
+            if year is None:  # grades has heard of no year yet: nothing to check
+                return ClassChecks(None, [], [])
             programme = store.programme(actor.school_id, year.school_year_id)
             classes = [
                 self._detail(store, programme, c, when).summary
@@ -235,6 +237,8 @@ class ChecksUseCases:
             raise ValidationError(message, {"limit": message})
         with self._store(True) as store:
             year = self._chosen_year(store.years(actor.school_id), school_year_id)
+            if year is None:
+                return []
             if class_id.strip():
                 ids: list[str] | None = [self._class(store, actor, class_id).class_id]
             else:
@@ -263,6 +267,8 @@ class ChecksUseCases:
         self._may_lock(actor)
         with self._store(True) as store:
             year = self._chosen_year(store.years(actor.school_id), school_year_id)
+            if year is None:
+                return []
             targets = [c for c in store.classes(actor.school_id, year.school_year_id, grade) if actor.reaches(c)]
         outcomes: list[LockOutcome] = []
         for school_class in targets:
@@ -363,8 +369,9 @@ class ChecksUseCases:
             message = "Chỉ Hiệu trưởng hoặc Phó Hiệu trưởng được giao mới được khóa, mở khóa sổ"
             raise ForbiddenError(message, {"period": message})
 
-    def _chosen_year(self, years: Sequence[YearInfo], school_year_id: str) -> YearInfo:
-        """The year asked for; when none is asked, the one running today, else the newest."""
+    def _chosen_year(self, years: Sequence[YearInfo], school_year_id: str) -> YearInfo | None:
+        """The year asked for; when none is asked, the one running today, else the newest, else None
+        (grades has not heard of any year yet)."""
         wanted = school_year_id.strip()
         if wanted:
             for year in years:
@@ -375,10 +382,7 @@ class ChecksUseCases:
         running = [y for y in years if y.starts_on <= today <= y.ends_on]
         if running:
             return running[0]
-        if years:
-            return years[0]
-        message = "Sổ điểm chưa có năm học nào (chưa nhận được từ phân hệ học sinh)"
-        raise NotFoundError(message, {"school_year_id": message})
+        return years[0] if years else None
 
     @staticmethod
     def _class(store: ChecksStore, actor: Actor, class_id: str) -> ClassInfo:

@@ -193,6 +193,9 @@ def lock_blockers(
     then how many more there are, so a refusal stays readable for a class with nothing entered.
     """
     followed = followed or {}
+    if not pupils:
+        # Nothing to check is not "complete": the roster may simply not have arrived from students yet.
+        return {"class_id": "Lớp chưa có học sinh nào trong sổ điểm nên chưa thể khóa"}
     problems: dict[str, str] = {}
     if period is Period.CN:
         tested = programme.tested(grade, period)
