@@ -280,3 +280,18 @@ def test_lock_a_grade_and_the_json_api(client: FlaskClient, browser: Any, staff:
     bad = client.post("/api/v1/classes/c4a/period-lock", json={"period": "HK3"}, headers=h)
     assert bad.status_code == 400
     assert bad.json["error"]["fields"] == {"period": "Chọn kỳ đánh giá: GK1, CK1, GK2 hoặc CN."}
+
+
+def test_a_lock_form_with_a_bad_period_changes_nothing(
+    client: FlaskClient, browser: Any, staff: None, grades: Container
+) -> None:
+    fill(grades, "c4a", Period.GK1)
+    browser.login(client)
+    token = csrf(client.get("/grades/locks").text)
+    bad = client.post("/grades/locks/c4a/lock", data={"csrf_token": token, "period": "GK9"})
+    assert bad.status_code == 400
+    assert "Chọn kỳ đánh giá: GK1, CK1, GK2 hoặc CN." in bad.text
+    assert 'data-id="c4a" data-locked="no"' in bad.text  # GK1 (the default view) was not locked instead
+    unknown = client.post("/grades/locks/c-other/lock", data={"csrf_token": token, "period": "GK1"})
+    assert unknown.status_code == 400
+    assert "Không tìm thấy" in unknown.text

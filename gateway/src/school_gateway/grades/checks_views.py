@@ -17,7 +17,7 @@ from school_gateway.authz import permission
 from school_gateway.errors import field_errors
 from school_gateway.grades import checks_convert as convert
 from school_gateway.grades.checks_api import CHECK_READ, PERIOD_LOCK, class_detail, list_checks, locks
-from school_gateway.grades.checks_schemas import ChecksArgs, LockManyBody, UnlockBody
+from school_gateway.grades.checks_schemas import ChecksArgs, LockBody, LockManyBody, UnlockBody
 from school_gateway.i18n import gettext as _
 from school_gateway.pages import FormResult, can_open, form_failure, render
 from school_gateway.sessions import loaded_principal
@@ -147,11 +147,23 @@ def _back(args: dict[str, Any], notice: str) -> ResponseReturnValue:
     return flask.redirect(target, 303)
 
 
+def _bad_period() -> dict[str, str]:
+    """The posted period's problem: a lock form never falls back to another period than it names."""
+    try:
+        LockBody().load({"period": request.form.get("period", "")})
+    except ma.ValidationError as err:
+        return field_errors(err.messages)
+    return {}
+
+
 @bp.post("/grades/locks/<id:class_id>/lock")
 @permission(PERIOD_LOCK)
 def lock_class(class_id: str) -> ResponseReturnValue:
     args = _posted_args()
-    form = FormResult({}, {}, {})
+    form = FormResult({}, _bad_period(), {})
+    if form.errors:
+        form.message = _("Please correct the marked fields.")
+        return _locks_page(args, status=400, form=form, form_class=class_id)
     try:
         locks().LockPeriod(checks_pb2.LockPeriodRequest(class_id=class_id, period=args["period"]))
     except grpc.RpcError as err:
@@ -168,7 +180,7 @@ def unlock_class(class_id: str) -> ResponseReturnValue:
     raw = {k: v for k, v in request.form.items() if k in ("period", "reason")}
     form = FormResult({}, {}, raw)
     try:
-        body = UnlockBody().load({"period": args["period"], "reason": raw.get("reason", "")})
+        body = UnlockBody().load({"period": raw.get("period", ""), "reason": raw.get("reason", "")})
     except ma.ValidationError as err:
         form.errors.update(field_errors(err.messages))
         form.message = _("Please correct the marked fields.")
