@@ -76,7 +76,7 @@ def test_asyncapi_shape(asyncapi: dict[str, Any]) -> None:
         "school.identity.v1.dlq",
         "school.students.v1",
         "school.students.v1.dlq",
-        "school.grades.v1",  # issue 5
+        "school.grades.v1",
     }
     for operation in asyncapi["operations"].values():
         assert operation["action"] in ("send", "receive")

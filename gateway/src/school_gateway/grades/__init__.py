@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from school.grades.v1 import grades_pb2, grades_pb2_grpc, records_pb2, records_pb2_grpc
+from school.grades.v1 import checks_pb2, checks_pb2_grpc, grades_pb2, grades_pb2_grpc, records_pb2, records_pb2_grpc
 from school_gateway.errors import N_
-from school_gateway.grades import api, records_api, records_views, views
+from school_gateway.grades import api, checks_api, checks_views, records_api, records_views, views
 from school_gateway.plugins import MenuEntry, Plugin, Upstream
 
 GRADES = Upstream.from_descriptor(
@@ -20,13 +20,33 @@ GRADES_RECORDS = Upstream.from_descriptor(
     audience="grades",
 )
 
-# The roster and a class's records are opened from that class's page; the school's archive has a menu entry.
+# Checks and locking (issue 5 points 5–6): two more services of the grades server, same audience.
+CHECKS = Upstream.from_descriptor(
+    checks_api.CHECKS_UPSTREAM,
+    "GRADES_GRPC_ADDR",
+    checks_pb2.DESCRIPTOR,
+    "CheckService",
+    checks_pb2_grpc.CheckServiceStub,
+    audience="grades",
+)
+LOCKS = Upstream.from_descriptor(
+    checks_api.LOCKS_UPSTREAM,
+    "GRADES_GRPC_ADDR",
+    checks_pb2.DESCRIPTOR,
+    "LockService",
+    checks_pb2_grpc.LockServiceStub,
+    audience="grades",
+)
+
+# The roster has no menu entry: it belongs to one class and is opened from that class's page.
 plugin = Plugin(
     name="grades",
-    blueprints=[views.bp, records_views.bp],
-    api_blueprints=[api.blp, records_api.blp],
-    upstreams=[GRADES, GRADES_RECORDS],
+    blueprints=[views.bp, checks_views.bp, records_views.bp],
+    api_blueprints=[api.blp, checks_api.blp, records_api.blp],
     menu=[
-        MenuEntry(N_("Records archive"), "grades_records.school_archive", "grades:record:sign", "nav-records-archive")
+        MenuEntry(N_("Grade-book checks"), "grades_checks.checks_page", checks_api.CHECK_READ, "nav-grade-checks"),
+        MenuEntry(N_("Lock the grade book"), "grades_checks.locks_page", checks_api.PERIOD_LOCK, "nav-grade-locks"),
+        MenuEntry(N_("Records archive"), "grades_records.school_archive", "grades:record:sign", "nav-records-archive"),
     ],
+    upstreams=[GRADES, CHECKS, LOCKS, GRADES_RECORDS],
 )
