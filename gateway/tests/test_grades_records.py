@@ -194,7 +194,7 @@ def test_api_archive_refuses_a_period_that_is_not_archived(client: FlaskClient, 
     assert wrong.json["error"]["fields"] == {"period": "Chỉ lưu trữ sau học kì I (CK1) và cuối năm (CN)"}
     unknown = client.post(f"/api/v1/classes/{CLASS}/records/archive", json={"period": "HK3"}, headers=h)
     assert unknown.status_code in (400, 422)
-    assert unknown.json["error"]["fields"]["period"] == "Hãy chọn kỳ đánh giá: GK1, CK1, GK2 hoặc CN."
+    assert unknown.json["error"]["fields"]["period"] == "Chọn kỳ đánh giá: GK1, CK1, GK2 hoặc CN."
     form = client.post(f"/classes/{CLASS}/records/archive", data={"period": "GK2", "csrf_token": principal})
     assert form.status_code == 400
     assert "Chỉ lưu trữ sau học kì I (CK1) và cuối năm (CN)" in form.text
