@@ -10,6 +10,7 @@ from sqlalchemy import Row, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from school_students.adapters.repositories import utc
+from school_students.adapters.repositories_grade_outcomes import SqlAlchemyGradeOutcomeRepository
 from school_students.adapters.tables import classes, enrolments, idempotency_keys, students
 from school_students.adapters.tables_movements import (
     enrolment_movements,
@@ -21,7 +22,7 @@ from school_students.adapters.tables_movements import (
 from school_students.adapters.tables_records import guardians, student_guardians, student_records
 from school_students.app.ports import CurrentStay
 from school_students.domain.movement_events import ClassRef, MovementRecord
-from school_students.domain.movements import Kind, Status, Stay
+from school_students.domain.movements import GradeOutcome, Kind, Status, Stay
 from school_students.domain.school_class import SchoolClass
 
 
@@ -233,6 +234,9 @@ class SqlAlchemyMovementRepository:
             )
         ).all()
         return frozenset(r[0] for r in rows)
+
+    def grade_outcomes(self, school_id: str, year_id: str) -> dict[str, GradeOutcome]:
+        return SqlAlchemyGradeOutcomeRepository(self._s).outcomes(school_id, year_id)
 
     # -- deletion and merge -------------------------------------------------------------------
 
