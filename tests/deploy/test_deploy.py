@@ -32,7 +32,7 @@ GRPC_PORTS = {"identity": 50051, "students": 50052, "grades": 50053}
 # The worker processes each service runs next to its server, and the command that starts each.
 WORKERS = {
     "identity": (("identity-relay", "relay"), ("identity-consumer", "consume")),
-    "students": (("students-relay", "relay"),),
+    "students": (("students-relay", "relay"), ("students-consumer", "consume")),
     "grades": (("grades-consumer", "consume"),),
 }
 RELAYS = tuple(worker for workers in WORKERS.values() for worker, command in workers if command == "relay")
@@ -404,6 +404,7 @@ def test_k8s_every_deployment_has_probes_resources_and_runs_as_non_root(yaml: Mo
         "identity-consumer",
         "students",
         "students-relay",
+        "students-consumer",
         "grades",
         "grades-consumer",
         "gateway",
@@ -559,7 +560,7 @@ def test_k8s_kustomize_builds() -> None:
         command = [kustomize, "build", str(target)] if kustomize else [kubectl, "kustomize", str(target)]
         result = subprocess.run(command, capture_output=True, text=True, check=False)
         assert result.returncode == 0, result.stderr
-        assert len(re.findall(r"^kind: Deployment$", result.stdout, flags=re.MULTILINE)) == 8
+        assert len(re.findall(r"^kind: Deployment$", result.stdout, flags=re.MULTILINE)) == 9
 
 
 # ================================================================ Dockerfiles
