@@ -13,8 +13,11 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from school_grades.adapters.repositories import SqlAlchemyRosterReader
+from school_grades.adapters.results_repository import results_unit_of_work
+from school_grades.api.results_servicer import ResultsServicer
 from school_grades.api.servicer import GradesServicer
 from school_grades.app.queries import RosterQueries
+from school_grades.app.results import ResultsUseCases
 from school_grades.config import Settings
 from schoolkit.db import make_engine, make_session_factory, migrations_current, ping
 
@@ -60,7 +63,7 @@ def build(settings: Settings, *, clock: Clock = utc_now) -> Container:
     engine = make_engine(settings.database_url)
     sessions = make_session_factory(engine)
     queries = RosterQueries(SqlAlchemyRosterReader(sessions))
-    return Container(
+    container = Container(
         settings=settings,
         engine=engine,
         sessions=sessions,
@@ -68,3 +71,5 @@ def build(settings: Settings, *, clock: Clock = utc_now) -> Container:
         queries=queries,
         servicer=GradesServicer(queries),
     )
+    container.more_servicers.append(ResultsServicer(ResultsUseCases(results_unit_of_work(sessions), clock)))
+    return container

@@ -15,9 +15,9 @@ from datetime import date, datetime, timedelta, timezone
 
 from school_grades.app.results_ports import (
     Cell,
-    ClassFacts,
     Clock,
     Pupil,
+    ResultClass,
     ResultsRepository,
     ResultsUnitOfWork,
     StoredNomination,
@@ -82,7 +82,7 @@ class SummaryRow:
 
 @dataclass(frozen=True)
 class ClassSummary:
-    facts: ClassFacts
+    facts: ResultClass
     period: Period
     period_name: str
     subjects: list[Column]
@@ -112,7 +112,7 @@ class Gap:
 
 @dataclass(frozen=True)
 class ClassResults:
-    facts: ClassFacts
+    facts: ResultClass
     results: list[ResultView]
     gaps: list[Gap] = field(default_factory=list)
     changed: int = 0
@@ -176,7 +176,7 @@ def _require_school_wide(caller: Caller) -> None:
         raise ForbiddenError(_NOT_SCHOOL_WIDE, {"student_id": _NOT_SCHOOL_WIDE})
 
 
-def _class(repo: ResultsRepository, school_id: str, class_id: str) -> ClassFacts:
+def _class(repo: ResultsRepository, school_id: str, class_id: str) -> ResultClass:
     clean = class_id.strip()
     if not clean:
         raise ValidationError("Thiếu lớp", {"class_id": "Vui lòng chọn lớp"})
@@ -319,7 +319,7 @@ class ResultsUseCases:
         self,
         repo: ResultsRepository,
         caller: Caller,
-        facts: ClassFacts,
+        facts: ResultClass,
         pupil: Pupil,
         outcome: YearOutcome,
         now: datetime,
@@ -430,7 +430,7 @@ class ResultsUseCases:
         return replace(results, gaps=gaps)
 
     def _class_results(
-        self, repo: ResultsRepository, caller: Caller, facts: ClassFacts, programme: Programme
+        self, repo: ResultsRepository, caller: Caller, facts: ResultClass, programme: Programme
     ) -> ClassResults:
         pupils = {p.student_id: p for p in repo.pupils(caller.school_id, facts.class_id)}
         stored = {r.student_id: r for r in repo.results(caller.school_id, facts.class_id, facts.school_year_id)}

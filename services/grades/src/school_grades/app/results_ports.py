@@ -15,7 +15,7 @@ from school_grades.domain.results import Basis, Decision, PrincipalDecision, Sup
 
 
 @dataclass(frozen=True)
-class ClassFacts:
+class ResultClass:
     """A class as grades knows it from students' events: its year and grade level."""
 
     class_id: str
@@ -94,7 +94,7 @@ class StoredNomination:
 class ResultsRepository(Protocol):
     """One transaction's view of the grade book and the results tables."""
 
-    def class_facts(self, school_id: str, class_id: str) -> ClassFacts | None: ...
+    def class_facts(self, school_id: str, class_id: str) -> ResultClass | None: ...
 
     def programme(self, school_id: str, school_year_id: str, school_year_name: str) -> Programme:
         """The year's programme: the school's edited copy, else the shipped one."""

@@ -2,7 +2,7 @@
 principal's decisions and Tiêu biểu nominations.
 
 Revision ID: 0005_results
-Revises: 0003_gradebook
+Revises: 0008
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0005_results"
-down_revision = "0003_gradebook"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
