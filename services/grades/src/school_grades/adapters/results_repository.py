@@ -178,7 +178,12 @@ class SqlAlchemyResultsRepository:
                 supplementary_assessments.c.student_id == student_id,
                 supplementary_assessments.c.school_year_id == school_year_id,
             )
-            .order_by(supplementary_assessments.c.recorded_at, supplementary_assessments.c.id)
+            # The last assessment counts: by the day it took place, then by when it was entered.
+            .order_by(
+                supplementary_assessments.c.assessed_on,
+                supplementary_assessments.c.recorded_at,
+                supplementary_assessments.c.id,
+            )
         ).all()
         return [
             StoredSupplementary(

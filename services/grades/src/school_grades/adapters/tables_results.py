@@ -56,7 +56,7 @@ supplementary_assessments = Table(
     Column("recorded_by", String(ID), nullable=False),
     Column("recorded_by_name", String(100), nullable=False),
     Column("recorded_at", DateTime(timezone=True), nullable=False),
-    Index(None, "student_id", "school_year_id", "recorded_at"),
+    Index("ix_supplementary_assessments_pupil", "student_id", "school_year_id", "assessed_on"),
 )
 
 # The GVCN's nomination for "Học sinh Tiêu biểu" (never automatic) and the principal's approval.

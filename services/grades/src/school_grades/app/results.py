@@ -383,11 +383,9 @@ class ResultsUseCases:
             settled.award,
             settled.completes_grade,
         )
-        decision_changed = old is None or (
-            old.decision,
-            old.decision_basis,
-            _ref(old),
-        ) != (settled.decision, settled.decision_basis, _ref(settled))
+        # A pupil still waiting for the principal has nothing to announce yet.
+        before = (old.decision, old.decision_basis, _ref(old)) if old else (None, None, ("", None))
+        decision_changed = before != (settled.decision, settled.decision_basis, _ref(settled))
         if (
             old is not None
             and not result_changed

@@ -65,9 +65,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name="pk_supplementary_assessments"),
     )
     op.create_index(
-        "ix_supplementary_assessments_student_id_school_year_id_recorded_at",
+        "ix_supplementary_assessments_pupil",
         "supplementary_assessments",
-        ["student_id", "school_year_id", "recorded_at"],
+        ["student_id", "school_year_id", "assessed_on"],
     )
     op.create_table(
         "tieu_bieu_nominations",
@@ -89,9 +89,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("tieu_bieu_nominations")
-    op.drop_index(
-        "ix_supplementary_assessments_student_id_school_year_id_recorded_at", table_name="supplementary_assessments"
-    )
+    op.drop_index("ix_supplementary_assessments_pupil", table_name="supplementary_assessments")
     op.drop_table("supplementary_assessments")
     op.drop_index("ix_year_results_school_id_class_id_school_year_id", table_name="year_results")
     op.drop_table("year_results")
