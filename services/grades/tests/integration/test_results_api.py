@@ -6,6 +6,7 @@ events in the outbox."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -18,11 +19,13 @@ from school.grades.v1 import results_events_pb2, results_pb2, results_pb2_grpc
 from school_grades.adapters.tables import outbox, roster
 from school_grades.adapters.tables_gradebook import cells, grade_classes, grade_years
 from school_grades.adapters.tables_results import year_results
+from school_grades.adapters.year_result_source import SqlYearResultSource
 from school_grades.api.permissions import ALL, RESULT_WRITE, SCORE_READ
 from school_grades.bootstrap import build
 from school_grades.config import load_settings
 from school_grades.domain.programme import Period, load_programme
 from schoolkit.context import Caller
+from schoolkit.db import make_session_factory
 from schoolkit.grpc_errors import field_violations
 from schoolkit.grpc_server import start_server
 from schoolkit.testing import free_port
@@ -552,3 +555,42 @@ def test_class_summary_lists_every_value_and_pupils_who_left(school: Engine, api
     assert (an["TOAN"].level, an["PC_YEU_NUOC"].level) == ("H", "")
     assert rows["Nguyễn Văn An"].missing == 1
     assert rows["Trần Thị Bình"].missing == len(PROGRAMME.subjects_of(4, with_electives=False)) + 15 + 2
+
+
+# -- the học bạ's data source -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The shape of the records module's YearOutcomeInfo (helper D), built by keyword."""
+
+    result: str = ""
+    awards: tuple[str, ...] = ()
+    completed: bool | None = None
+    completion_note: str = ""
+
+
+def test_year_result_source_gives_the_hoc_ba_its_lines(school: Engine, api_for: Callable[..., Api]) -> None:
+    gvcn, ht = api_for(**GVCN_4A), api_for(**HT)
+    gvcn.ComputeYearResults(results_pb2.ComputeYearResultsRequest(class_id=C4))
+    source = SqlYearResultSource(make_session_factory(school), Outcome)
+    before = source.outcomes(SCHOOL, YEAR, C4)
+    assert before["st-0001"] == Outcome("HTXS", ("HS_XUAT_SAC",), True, "")
+    assert before["st-0003"] == Outcome("CHT", (), None, "")  # waiting for the principal: no line yet
+    ht.DecidePromotion(
+        results_pb2.DecidePromotionRequest(
+            student_id="st-0003", school_year_id=YEAR, decision="LEN_LOP", decision_ref="15/QĐ", decided_on="2026-06-19"
+        )
+    )
+    assert source.outcomes(SCHOOL, YEAR, C4)["st-0003"] == Outcome(
+        "CHT", (), False, "Quyết định của hiệu trưởng số 15/QĐ ngày 19/06/2026: Được lên lớp"
+    )
+    gvcn.RecordSupplementary(
+        results_pb2.RecordSupplementaryRequest(
+            student_id="st-0003", school_year_id=YEAR, assessed_on="2026-06-20", subjects=["TOAN"], outcome="HOAN_THANH"
+        )
+    )
+    assert source.outcomes(SCHOOL, YEAR, C4)["st-0003"] == Outcome(
+        "HT", (), True, "Đã hoàn thành sau đánh giá bổ sung ngày 20/06/2026"
+    )
+    assert source.outcomes(SCHOOL, YEAR, C5) == {}
