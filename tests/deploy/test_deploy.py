@@ -33,7 +33,7 @@ GRPC_PORTS = {"identity": 50051, "students": 50052, "grades": 50053}
 WORKERS = {
     "identity": (("identity-relay", "relay"), ("identity-consumer", "consume")),
     "students": (("students-relay", "relay"), ("students-consumer", "consume")),
-    "grades": (("grades-consumer", "consume"),),
+    "grades": (("grades-consumer", "consume"), ("grades-relay", "relay")),
 }
 RELAYS = tuple(worker for workers in WORKERS.values() for worker, command in workers if command == "relay")
 CONSUMERS = tuple(worker for workers in WORKERS.values() for worker, command in workers if command == "consume")
@@ -407,6 +407,7 @@ def test_k8s_every_deployment_has_probes_resources_and_runs_as_non_root(yaml: Mo
         "students-consumer",
         "grades",
         "grades-consumer",
+        "grades-relay",
         "gateway",
     }
     for path, doc in deployments:
@@ -560,7 +561,7 @@ def test_k8s_kustomize_builds() -> None:
         command = [kustomize, "build", str(target)] if kustomize else [kubectl, "kustomize", str(target)]
         result = subprocess.run(command, capture_output=True, text=True, check=False)
         assert result.returncode == 0, result.stderr
-        assert len(re.findall(r"^kind: Deployment$", result.stdout, flags=re.MULTILINE)) == 9
+        assert len(re.findall(r"^kind: Deployment$", result.stdout, flags=re.MULTILINE)) == 10
 
 
 # ================================================================ Dockerfiles
