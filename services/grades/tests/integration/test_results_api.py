@@ -420,6 +420,17 @@ def test_supplementary_then_the_principal_decides_and_students_hears_it(
 
 def test_supplementary_input_is_checked_and_only_for_cht(school: Engine, api_for: Callable[..., Api]) -> None:
     gvcn = api_for(**GVCN_4A)
+    # Before the class is computed: the pupil without a result, and writes refused on the pupil.
+    empty = gvcn.GetYearResult(results_pb2.GetYearResultRequest(student_id="st-0003")).result
+    assert (empty.full_name, empty.result, empty.class_id) == ("Lê Văn Cường", "", C4)
+    code, fields = failure(
+        gvcn.RecordSupplementary,
+        results_pb2.RecordSupplementaryRequest(
+            student_id="st-0003", assessed_on="2026-06-15", subjects=["TOAN"], outcome="HOAN_THANH"
+        ),
+    )
+    assert code == grpc.StatusCode.INVALID_ARGUMENT
+    assert "hãy tính kết quả cuối năm của lớp trước" in fields["student_id"]
     gvcn.ComputeYearResults(results_pb2.ComputeYearResultsRequest(class_id=C4))
     code, fields = failure(
         gvcn.RecordSupplementary,

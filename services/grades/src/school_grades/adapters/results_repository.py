@@ -121,6 +121,16 @@ class SqlAlchemyResultsRepository:
         row = self._s.execute(query.with_for_update() if for_update else query).first()
         return _result(row) if row is not None else None
 
+    def latest_result(self, school_id: str, student_id: str, *, for_update: bool = False) -> StoredResult | None:
+        query = (
+            select(year_results)
+            .where(year_results.c.school_id == school_id, year_results.c.student_id == student_id)
+            .order_by(year_results.c.computed_at.desc())
+            .limit(1)
+        )
+        row = self._s.execute(query.with_for_update() if for_update else query).first()
+        return _result(row) if row is not None else None
+
     def results(self, school_id: str, class_id: str, school_year_id: str) -> list[StoredResult]:
         rows = self._s.execute(
             select(year_results).where(

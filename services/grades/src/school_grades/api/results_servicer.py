@@ -221,7 +221,16 @@ class ResultsServicer(results_pb2_grpc.ResultsServiceServicer):
     ) -> results_pb2.GetYearResultResponse:
         require(perm.SCORE_READ)
         with refusals():
-            view = self._uc.get_result(current_caller(), request.student_id, request.school_year_id)
+            pupil, view = self._uc.get_result(current_caller(), request.student_id, request.school_year_id)
+        if view is None:  # not computed yet: the pupil alone, result empty
+            empty = results_pb2.YearResult(
+                student_id=pupil.student_id,
+                student_code=pupil.student_code,
+                full_name=pupil.full_name,
+                class_id=pupil.class_id,
+                school_year_id=request.school_year_id,
+            )
+            return results_pb2.GetYearResultResponse(result=empty)
         return results_pb2.GetYearResultResponse(result=result_message(view))
 
     def _write(self, permission: str, run: Callable[[], ResultView]) -> results_pb2.YearResult:

@@ -474,39 +474,74 @@ class ResultsUseCases:
             nomination_problem=problem,
         )
 
-    def get_result(self, caller: Caller, student_id: str, school_year_id: str) -> ResultView:
+    def get_result(self, caller: Caller, student_id: str, school_year_id: str) -> tuple[Pupil, ResultView | None]:
+        """A pupil's year result (the newest when no year is given); None while not computed."""
         with self._uow() as repo:
-            row, pupil, programme = self._load(repo, caller, student_id, school_year_id)
-            _require_class(caller, row.class_id)
-            return self._view(repo, caller.school_id, pupil, row, programme)
+            pupil, row = self._reach(repo, caller, student_id, school_year_id, homeroom=True)
+            if row is None:
+                return pupil, None
+            return pupil, self._view(repo, caller.school_id, pupil, row, self._programme(repo, caller, row))
+
+    def _reach(
+        self,
+        repo: ResultsRepository,
+        caller: Caller,
+        student_id: str,
+        school_year_id: str,
+        *,
+        homeroom: bool,
+        for_update: bool = False,
+    ) -> tuple[Pupil, StoredResult | None]:
+        """The pupil and their result, once the caller is known to reach them: the GVCN of the
+        pupil's class (then or now) or a school-wide role; ``homeroom=False`` asks for the latter."""
+        clean = student_id.strip()
+        if not clean:
+            raise ValidationError("Thiếu học sinh", {"student_id": "Vui lòng chọn học sinh"})
+        pupil = repo.pupil(caller.school_id, clean)
+        if pupil is None:
+            raise NotFoundError("Không tìm thấy học sinh", {"student_id": "Không tìm thấy học sinh"})
+        year = school_year_id.strip()
+        if year:
+            row = repo.result(caller.school_id, clean, year, for_update=for_update)
+        else:
+            row = repo.latest_result(caller.school_id, clean, for_update=for_update)
+        if homeroom:
+            if not (caller.is_homeroom_of(pupil.class_id) or (row is not None and caller.is_homeroom_of(row.class_id))):
+                raise ForbiddenError(_NOT_HOMEROOM, {"student_id": _NOT_HOMEROOM})
+        else:
+            _require_school_wide(caller)
+        return pupil, row
 
     def _load(
-        self, repo: ResultsRepository, caller: Caller, student_id: str, school_year_id: str, *, for_update: bool = False
+        self,
+        repo: ResultsRepository,
+        caller: Caller,
+        student_id: str,
+        school_year_id: str,
+        *,
+        homeroom: bool,
+        expected_version: int,
     ) -> tuple[StoredResult, Pupil, Programme]:
-        fields: dict[str, str] = {}
-        if not student_id.strip():
-            fields["student_id"] = "Vui lòng chọn học sinh"
-        if not school_year_id.strip():
-            fields["school_year_id"] = "Vui lòng chọn năm học"
-        if fields:
-            raise ValidationError("Thiếu thông tin", fields)
-        row = repo.result(caller.school_id, student_id.strip(), school_year_id.strip(), for_update=for_update)
-        pupil = repo.pupil(caller.school_id, student_id.strip())
-        if row is None or pupil is None:
+        """For a write: the pupil in reach, their result (a refusal while there is none), the version checked."""
+        pupil, row = self._reach(repo, caller, student_id, school_year_id, homeroom=homeroom, for_update=True)
+        if row is None:
             message = "Chưa có kết quả cuối năm của học sinh này; hãy tính kết quả cuối năm của lớp trước"
-            raise NotFoundError(message, {"student_id": message})
+            raise ValidationError(message, {"student_id": message})
+        _check_version(row, expected_version)
+        return row, pupil, self._programme(repo, caller, row)
+
+    def _programme(self, repo: ResultsRepository, caller: Caller, row: StoredResult) -> Programme:
         facts = repo.class_facts(caller.school_id, row.class_id)
-        year_name = facts.school_year_name if facts else ""
-        return row, pupil, repo.programme(caller.school_id, row.school_year_id, year_name)
+        return repo.programme(caller.school_id, row.school_year_id, facts.school_year_name if facts else "")
 
     # -- after the result: GVCN --------------------------------------------------------------------
 
     def record_supplementary(self, caller: Caller, cmd: SupplementaryCommand) -> ResultView:
         now = self._clock()
         with self._uow() as repo:
-            row, pupil, programme = self._load(repo, caller, cmd.student_id, cmd.school_year_id, for_update=True)
-            _require_class(caller, row.class_id)
-            _check_version(row, cmd.expected_version)
+            row, pupil, programme = self._load(
+                repo, caller, cmd.student_id, cmd.school_year_id, homeroom=True, expected_version=cmd.expected_version
+            )
             allowed = {s.code: s.name for s in programme.subjects_of(row.grade_level)} | dict(programme.items)
             assessment = check_supplementary(
                 computed=row.computed_result,
@@ -531,9 +566,9 @@ class ResultsUseCases:
     def nominate(self, caller: Caller, cmd: NominateCommand) -> ResultView:
         now = self._clock()
         with self._uow() as repo:
-            row, pupil, programme = self._load(repo, caller, cmd.student_id, cmd.school_year_id, for_update=True)
-            _require_class(caller, row.class_id)
-            _check_version(row, cmd.expected_version)
+            row, pupil, programme = self._load(
+                repo, caller, cmd.student_id, cmd.school_year_id, homeroom=True, expected_version=cmd.expected_version
+            )
             if cmd.withdraw:
                 repo.delete_nomination(caller.school_id, row.student_id, row.school_year_id)
             else:
@@ -567,9 +602,9 @@ class ResultsUseCases:
     def approve_award(self, caller: Caller, cmd: ApproveCommand) -> ResultView:
         now = self._clock()
         with self._uow() as repo:
-            row, pupil, programme = self._load(repo, caller, cmd.student_id, cmd.school_year_id, for_update=True)
-            _require_school_wide(caller)
-            _check_version(row, cmd.expected_version)
+            row, pupil, programme = self._load(
+                repo, caller, cmd.student_id, cmd.school_year_id, homeroom=False, expected_version=cmd.expected_version
+            )
             nomination = repo.nomination(caller.school_id, row.student_id, row.school_year_id)
             if nomination is None:
                 message = "Học sinh chưa được giáo viên chủ nhiệm đề nghị khen Học sinh Tiêu biểu"
@@ -596,9 +631,9 @@ class ResultsUseCases:
     def decide(self, caller: Caller, cmd: DecideCommand) -> ResultView:
         now = self._clock()
         with self._uow() as repo:
-            row, pupil, programme = self._load(repo, caller, cmd.student_id, cmd.school_year_id, for_update=True)
-            _require_school_wide(caller)
-            _check_version(row, cmd.expected_version)
+            row, pupil, programme = self._load(
+                repo, caller, cmd.student_id, cmd.school_year_id, homeroom=False, expected_version=cmd.expected_version
+            )
             decision = check_decision(
                 current=row.result,
                 grade_level=row.grade_level,
