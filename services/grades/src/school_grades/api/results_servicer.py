@@ -133,6 +133,7 @@ def result_message(view: ResultView) -> results_pb2.YearResult:
         version=row.version,
         computed_at=_ts(row.computed_at),
         computed_by_name=row.computed_by_name,
+        assessable=[results_pb2.SummaryColumn(code=code, name=name) for code, name in view.assessable],
     )
     nomination = view.nomination
     if nomination is not None:

@@ -102,6 +102,7 @@ class ResultView:
     supplementary: list[tuple[StoredSupplementary, list[str], str]]  # record, subject names, outcome name
     nomination: StoredNomination | None
     nomination_problem: str
+    assessable: list[tuple[str, str]] = field(default_factory=list)  # (code, name) of the grade
 
 
 @dataclass(frozen=True)
@@ -472,6 +473,8 @@ class ResultsUseCases:
             ],
             nomination=nomination,
             nomination_problem=problem,
+            assessable=[(s.code, s.name) for s in programme.subjects_of(row.grade_level)]
+            + list(programme.items.items()),
         )
 
     def get_result(self, caller: Caller, student_id: str, school_year_id: str) -> tuple[Pupil, ResultView | None]:
