@@ -307,10 +307,10 @@ def test_incomplete_cn_is_refused_naming_each_pupil_and_nothing_is_stored(
         conn.execute(delete(cells).where(cells.c.student_id == "st-0004", cells.c.item_code == "PC_TRUNG_THUC"))
     code, fields = failure(api_for().ComputeYearResults, results_pb2.ComputeYearResultsRequest(class_id=C4))
     assert code == grpc.StatusCode.INVALID_ARGUMENT
-    assert fields["HS0002.subject_levels.TOAN"] == "Trần Thị Bình: Chưa có mức đạt được cuối năm của Toán"
-    assert fields["HS0002.final_scores.TOAN"] == "Trần Thị Bình: Chưa có điểm kiểm tra cuối năm môn Toán"
-    assert fields["HS0004.item_levels.PC_TRUNG_THUC"] == "Phạm Thị Dung: Chưa có mức đạt được cuối năm của Trung thực"
-    assert len(fields) == 3
+    assert fields == {
+        "HS0002": "Trần Thị Bình: thiếu 2 mục (mức Toán, điểm Toán)",
+        "HS0004": "Phạm Thị Dung: thiếu 1 mục (Trung thực)",
+    }
     with school.connect() as conn:
         assert conn.execute(select(year_results)).all() == []
     assert events(school) == []
@@ -505,6 +505,16 @@ def test_tieu_bieu_needs_htt_evidence_the_class_and_the_principal(school: Engine
         results_pb2.NominateRequest(student_id="st-0004", school_year_id=YEAR, withdraw=True)
     ).result
     assert (withdrawn.award, withdrawn.HasField("nomination")) == ("", False)
+
+
+def test_a_whole_empty_class_is_refused_in_a_bounded_message(school: Engine, api_for: Callable[..., Api]) -> None:
+    for n in range(30):
+        enrol(school, f"st-9{n:03d}", f"Học Sinh {n:02d}", C3)
+    code, fields = failure(api_for().ComputeYearResults, results_pb2.ComputeYearResultsRequest(class_id=C3))
+    assert code == grpc.StatusCode.INVALID_ARGUMENT
+    assert len(fields) == 21
+    assert fields["more"] == "và 10 học sinh khác"
+    assert fields["HS9000"] == "Học Sinh 00: thiếu 31 mục (mức Tiếng Việt, mức Toán, mức Ngoại ngữ 1, mức Đạo đức, …)"
 
 
 def test_reach_of_each_role(school: Engine, api_for: Callable[..., Api]) -> None:

@@ -227,6 +227,27 @@ def _gaps(programme: Programme, grade: int, inputs: YearInputs) -> dict[str, str
     return missing_for_result(inputs, required, list(programme.items))
 
 
+GAP_PUPILS_SHOWN = 20  # a refusal travels in gRPC trailers, whose size is bounded
+GAP_ITEMS_SHOWN = 4
+
+
+def _gap_fields(programme: Programme, lacking: dict[Pupil, dict[str, str]]) -> dict[str, str]:
+    """One short line per pupil ("Trần Thị Bình: thiếu 2 mục (mức Toán, điểm Toán)"), at most
+    GAP_PUPILS_SHOWN of them: the full list is the class's gaps in ListYearResults."""
+    fields: dict[str, str] = {}
+    for pupil, gaps in list(lacking.items())[:GAP_PUPILS_SHOWN]:
+        short = []
+        for key in gaps:
+            kind, _, code = key.partition(".")
+            name = programme.name_of(code) if code else kind
+            short.append({"subject_levels": f"mức {name}", "final_scores": f"điểm {name}"}.get(kind, name))
+        shown = ", ".join(short[:GAP_ITEMS_SHOWN]) + (", …" if len(short) > GAP_ITEMS_SHOWN else "")
+        fields[pupil.student_code or pupil.student_id] = f"{pupil.full_name}: thiếu {len(short)} mục ({shown})"
+    if len(lacking) > GAP_PUPILS_SHOWN:
+        fields["more"] = f"và {len(lacking) - GAP_PUPILS_SHOWN} học sinh khác"
+    return fields
+
+
 def _check_version(stored: StoredResult, expected: int) -> None:
     if expected and expected != stored.version:
         message = "Kết quả của học sinh vừa được người khác thay đổi; hãy tải lại trang rồi làm lại"
@@ -299,15 +320,12 @@ class ResultsUseCases:
             inputs = {
                 p.student_id: _inputs(programme, facts.grade_level, by_pupil.get(p.student_id, [])) for p in pupils
             }
-            problems: dict[str, str] = {}
-            for pupil in pupils:
-                for name, line in _gaps(programme, facts.grade_level, inputs[pupil.student_id]).items():
-                    problems[f"{pupil.student_code}.{name}"] = f"{pupil.full_name}: {line}"
-            if problems:
-                lacking = len({key.split(".")[0] for key in problems})
+            lacking = {p: gaps for p in pupils if (gaps := _gaps(programme, facts.grade_level, inputs[p.student_id]))}
+            if lacking:
                 raise IncompleteError(
-                    f"Chưa đủ kết quả cuối năm để xếp mức: {lacking} học sinh còn thiếu mức đạt được hoặc điểm",
-                    problems,
+                    f"Chưa đủ kết quả cuối năm để xếp mức: {len(lacking)} học sinh còn thiếu mức đạt được hoặc điểm "
+                    "(danh sách đầy đủ ở trang Kết quả cuối năm của lớp)",
+                    _gap_fields(programme, lacking),
                 )
             changed = 0
             for pupil in pupils:
