@@ -16,16 +16,17 @@ import pytest
 from sqlalchemy import Engine, delete, insert, select
 
 from school.grades.v1 import results_events_pb2, results_pb2, results_pb2_grpc
+from school_grades.adapters.history_repository import SqlAlchemyHistoryRepository
 from school_grades.adapters.tables import outbox, roster
 from school_grades.adapters.tables_gradebook import cells, grade_classes, grade_years
-from school_grades.adapters.tables_results import year_results
+from school_grades.adapters.tables_results import supplementary_assessments, year_results
 from school_grades.adapters.year_result_source import SqlYearResultSource
 from school_grades.api.permissions import ALL, RESULT_WRITE, SCORE_READ
 from school_grades.bootstrap import build
 from school_grades.config import load_settings
 from school_grades.domain.programme import Period, load_programme
 from schoolkit.context import Caller
-from schoolkit.db import make_session_factory
+from schoolkit.db import make_session_factory, transaction
 from schoolkit.grpc_errors import field_violations
 from schoolkit.grpc_server import start_server
 from schoolkit.testing import free_port
@@ -615,3 +616,32 @@ def test_year_result_source_gives_the_hoc_ba_its_lines(school: Engine, api_for: 
         "HT", (), True, "Đã hoàn thành sau đánh giá bổ sung ngày 20/06/2026"
     )
     assert source.outcomes(SCHOOL, YEAR, C5) == {}
+
+
+def test_results_follow_a_merge_and_go_with_a_deleted_record(school: Engine, api_for: Callable[..., Api]) -> None:
+    gvcn = api_for(**GVCN_4A)
+    gvcn.ComputeYearResults(results_pb2.ComputeYearResultsRequest(class_id=C4))
+    gvcn.RecordSupplementary(
+        results_pb2.RecordSupplementaryRequest(
+            student_id="st-0003", assessed_on="2026-06-15", subjects=["TOAN"], outcome="CHUA_HOAN_THANH"
+        )
+    )
+    sessions = make_session_factory(school)
+
+    def held() -> dict[str, tuple[str, int]]:
+        with school.connect() as conn:
+            results = {r.student_id: r.result for r in conn.execute(select(year_results))}
+            extra = {r.student_id for r in conn.execute(select(supplementary_assessments))}
+        return {sid: (res, int(sid in extra)) for sid, res in results.items()}
+
+    with transaction(sessions) as session:  # a duplicate record with no result of its own: it takes Cường's
+        SqlAlchemyHistoryRepository(session).repoint("st-0003", "st-0042")
+    assert held()["st-0042"] == ("CHT", 1)
+    assert "st-0003" not in held()
+    with transaction(sessions) as session:  # the kept record has its own result: the duplicate's goes
+        SqlAlchemyHistoryRepository(session).repoint("st-0042", "st-0001")
+    assert "st-0042" not in held()
+    assert held()["st-0001"] == ("HTXS", 0)
+    with transaction(sessions) as session:
+        SqlAlchemyHistoryRepository(session).drop("st-0002")
+    assert "st-0002" not in held()

@@ -278,6 +278,26 @@ def test_roll_over_follows_the_principal_decisions(
     assert list(client.RollOver(request).classes) == []
 
 
+def test_a_merge_takes_the_decision_to_the_kept_record(
+    client: Client, sessions: sessionmaker[Session], engine: Engine
+) -> None:
+    old = client.CreateSchoolYear(OLD).school_year.school_year_id
+    new = client.CreateSchoolYear(NEW).school_year.school_year_id
+    c3 = client.CreateClass(students_pb2.CreateClassRequest(school_year_id=old, name="3A", grade_level=3)).school_class
+    keep = enrol(client, c3.class_id, "Nguyễn Văn An")
+    duplicate = enrol(client, c3.class_id, "Nguyễn Văn An")
+    apply(sessions, result_event(duplicate, old, "CHT"), decision_event(duplicate, old, "O_LAI_LOP"))
+    code = client.GetStudent(students_pb2.GetStudentRequest(student_id=duplicate)).student.student_code
+    client.MergeStudents(
+        movements_pb2.MergeStudentsRequest(
+            surviving_student_id=keep, merged_student_id=duplicate, reason="Trùng hồ sơ", confirm_student_code=code
+        )
+    )
+    assert set(outcome_rows(engine)) == {keep}
+    client.RollOver(movements_pb2.RollOverRequest(from_school_year_id=old, to_school_year_id=new))
+    assert where(client, keep) == ("3A", "DANG_HOC")
+
+
 # -- through a real broker --------------------------------------------------------------------------
 
 
