@@ -2,14 +2,32 @@
 
 from __future__ import annotations
 
-from school.grades.v1 import grades_pb2, grades_pb2_grpc, results_pb2, results_pb2_grpc
-from school_gateway.grades import api, results_api, results_convert, results_views, views
-from school_gateway.plugins import Plugin, Upstream
+from school.grades.v1 import checks_pb2, checks_pb2_grpc, grades_pb2, grades_pb2_grpc, results_pb2, results_pb2_grpc
+from school_gateway.errors import N_
+from school_gateway.grades import api, checks_api, checks_views, results_api, results_convert, results_views, views
+from school_gateway.plugins import MenuEntry, Plugin, Upstream
 
 GRADES = Upstream.from_descriptor(
     "grades", "GRADES_GRPC_ADDR", grades_pb2.DESCRIPTOR, "GradesService", grades_pb2_grpc.GradesServiceStub
 )
 
+# Checks and locking (issue 5 points 5–6): two more services of the grades server, same audience.
+CHECKS = Upstream.from_descriptor(
+    checks_api.CHECKS_UPSTREAM,
+    "GRADES_GRPC_ADDR",
+    checks_pb2.DESCRIPTOR,
+    "CheckService",
+    checks_pb2_grpc.CheckServiceStub,
+    audience="grades",
+)
+LOCKS = Upstream.from_descriptor(
+    checks_api.LOCKS_UPSTREAM,
+    "GRADES_GRPC_ADDR",
+    checks_pb2.DESCRIPTOR,
+    "LockService",
+    checks_pb2_grpc.LockServiceStub,
+    audience="grades",
+)
 # Issue 5, results: ResultsService runs in the grades server (same address and audience).
 RESULTS = Upstream.from_descriptor(
     results_convert.UPSTREAM,
@@ -20,10 +38,15 @@ RESULTS = Upstream.from_descriptor(
     audience="grades",
 )
 
-# No menu entry: a roster belongs to one class and is opened from that class's page.
+# The roster has no menu entry: it belongs to one class and is opened from that class's page
+# (so are the class summary and the year results).
 plugin = Plugin(
     name="grades",
-    blueprints=[views.bp, results_views.bp],
-    api_blueprints=[api.blp, results_api.blp],
-    upstreams=[GRADES, RESULTS],
+    blueprints=[views.bp, checks_views.bp, results_views.bp],
+    api_blueprints=[api.blp, checks_api.blp, results_api.blp],
+    menu=[
+        MenuEntry(N_("Grade-book checks"), "grades_checks.checks_page", checks_api.CHECK_READ, "nav-grade-checks"),
+        MenuEntry(N_("Lock the grade book"), "grades_checks.locks_page", checks_api.PERIOD_LOCK, "nav-grade-locks"),
+    ],
+    upstreams=[GRADES, CHECKS, LOCKS, RESULTS],
 )

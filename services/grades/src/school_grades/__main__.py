@@ -64,7 +64,8 @@ def consume(settings: Settings) -> None:
 
 
 def relay(settings: Settings) -> None:
-    """Publish the outbox (year results and decisions, ...) to school.grades.v1 in order until SIGTERM/SIGINT."""
+    """Publish the outbox (year results and decisions, period locks, ...) to school.grades.v1 in order
+    until SIGTERM/SIGINT."""
     from school_grades.adapters.tables import outbox
     from school_grades.events.results_outbound import TOPIC
     from schoolkit.db import make_engine

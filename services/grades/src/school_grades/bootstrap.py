@@ -69,7 +69,35 @@ def build(settings: Settings, *, clock: Clock = utc_now) -> Container:
         sessions=sessions,
         clock=clock,
         queries=queries,
-        servicer=GradesServicer(queries),
+        servicer=GradesServicer(queries, class_place(sessions)),
     )
+    container.more_servicers.extend(checks_servicers(container))
     container.more_servicers.append(ResultsServicer(ResultsUseCases(results_unit_of_work(sessions), clock)))
     return container
+
+
+def class_place(sessions: sessionmaker[Session]) -> Callable[[str, str], tuple[str, int] | None]:
+    """A class's year and grade level, for reach by grade (a TTCM reads the department's grades)."""
+    from school_grades.adapters.structure_repository import SqlAlchemyStructureRepository
+    from schoolkit.db import read_only
+
+    def place(school_id: str, class_id: str) -> tuple[str, int] | None:
+        with read_only(sessions) as session:
+            facts = SqlAlchemyStructureRepository(session).class_facts(school_id, class_id)
+        return (facts.school_year_id, facts.grade_level) if facts else None
+
+    return place
+
+
+def checks_servicers(container: Container) -> list[Servicer]:
+    """CheckService and LockService (issue 5 points 5–6) over one set of use cases."""
+    from school_grades.adapters.checks_repository import checks_store_factory
+    from school_grades.api.checks_servicer import CheckServicer, LockServicer
+    from school_grades.app.checks import ChecksUseCases
+
+    use_cases = ChecksUseCases(
+        checks_store_factory(container.sessions),
+        separation_of_duties=container.settings.lock_separation_of_duties,
+        clock=container.clock,
+    )
+    return [CheckServicer(use_cases), LockServicer(use_cases)]
