@@ -12,56 +12,17 @@ import datetime as dt
 from typing import Any
 
 import pytest
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
-from school_grades.adapters.tables_gradebook import cells, grade_classes
-from school_grades.domain.programme import Period, load_programme
 from school_students.adapters.tables_grade_outcomes import grade_outcomes
 from schoolkit.db import make_engine
+from tests.results_seed import fill_cn, roster_ids
 from tests.stack import Api, Stack, wait_until
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
 OLD = {"name": "2013-2014", "start_date": "2013-09-05", "end_date": "2014-05-31"}
 NEW = {"name": "2014-2015", "start_date": "2014-09-05", "end_date": "2015-05-31"}
-
-
-def _roster(api: Api, class_id: str) -> set[str]:
-    return {e["student_id"] for e in api.get(f"/api/v1/classes/{class_id}/roster").json()["items"]}
-
-
-def _fill_cn(stack: Stack, class_id: str, grade: int, pupils: dict[str, int]) -> None:
-    """Every CN value of each pupil: T everywhere, the given score on every test."""
-    programme = load_programme()
-    engine = make_engine(f"sqlite:///{stack.var / 'grades' / 'grades.db'}")
-    try:
-        with engine.begin() as conn:
-            row = conn.execute(select(grade_classes).where(grade_classes.c.id == class_id)).one()
-            tested = programme.tested(grade, Period.CN)
-            values = [(s.code, "SUBJECT") for s in programme.subjects_of(grade, with_electives=False)]
-            values += [(code, "ITEM") for code in programme.items]
-            for student_id, score in pupils.items():
-                for item, kind in values:
-                    conn.execute(
-                        insert(cells).values(
-                            school_id=row.school_id,
-                            class_id=class_id,
-                            student_id=student_id,
-                            school_year_id=row.school_year_id,
-                            period="CN",
-                            item_code=item,
-                            kind=kind,
-                            level="T",
-                            score=score if item in tested else None,
-                            comment="",
-                            version=1,
-                            updated_by="e2e",
-                            updated_by_name="",
-                            updated_at=dt.datetime.now(dt.UTC),
-                        )
-                    )
-    finally:
-        engine.dispose()
 
 
 def _outcomes(stack: Stack) -> dict[str, Any]:
@@ -86,9 +47,11 @@ def test_the_principal_decision_reaches_the_roll_over(stack: Stack, head: Api) -
 
     kept, up = enrol(c3, "Quách Văn Lưu"), enrol(c3, "Quách Thị Lên")
     done = enrol(c5, "Quách Văn Xong")
-    assert wait_until(lambda: _roster(api, c3) == {kept, up} and _roster(api, c5) == {done}, timeout_s=90), stack.tail()
-    _fill_cn(stack, c3, 3, {kept: 3, up: 8})
-    _fill_cn(stack, c5, 5, {done: 9})
+    assert wait_until(lambda: roster_ids(api, c3) == {kept, up} and roster_ids(api, c5) == {done}, timeout_s=90), (
+        stack.tail()
+    )
+    fill_cn(stack, c3, 3, {kept: 3, up: 8})
+    fill_cn(stack, c5, 5, {done: 9})
 
     computed = api.post(f"/api/v1/classes/{c3}/year-results", {})
     assert computed.status_code == 200, computed.text
