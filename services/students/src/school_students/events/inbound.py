@@ -57,7 +57,8 @@ def handle_year_result_computed(session: Session, event: CloudEvent) -> None:
         completes_grade=message.completes_grade,
         version=message.version,
     )
-    log.info("grade_outcome.result", event_id=event.id, student_id=message.student_id, applied=applied)
+    # Ids only: a pupil's result or decision is school data the log does not need.
+    log.debug("grade_outcome.result", event_id=event.id, student_id=message.student_id, applied=applied)
 
 
 def handle_promotion_decided(session: Session, event: CloudEvent) -> None:
@@ -84,13 +85,7 @@ def handle_promotion_decided(session: Session, event: CloudEvent) -> None:
         decided_on=decided_on,
         version=message.version,
     )
-    log.info(
-        "grade_outcome.decision",
-        event_id=event.id,
-        student_id=message.student_id,
-        decision=message.decision,
-        applied=applied,
-    )
+    log.debug("grade_outcome.decision", event_id=event.id, student_id=message.student_id, applied=applied)
 
 
 HANDLERS: Mapping[str, Handler] = {
