@@ -16,7 +16,7 @@ PERIOD_LABELS = {
 }
 GRADE_LEVELS = (1, 2, 3, 4, 5)
 # The group of the 15 qualities and competencies (the GVCN enters them), as the service names it.
-ITEMS_GROUP = "PHAM_CHAT_NANG_LUC"
+ITEMS_GROUP = "PC_NL"  # the grades service's code of the qualities-and-competencies sheet
 OUTCOMES = ("LOCKED", "ALREADY_LOCKED", "REFUSED")
 OUTCOME_LABELS = {
     "LOCKED": N_("Locked"),

@@ -79,7 +79,7 @@ class ClassChecksSchema(Schema):
 
 
 class SubjectCheckSchema(Schema):
-    code = String(required=True, metadata={"description": "Subject code, or PHAM_CHAT_NANG_LUC."})
+    code = String(required=True, metadata={"description": "Subject code, or PC_NL (qualities and competencies)."})
     name = String(required=True)
     expected = Integer(required=True)
     missing_levels = Integer(required=True)

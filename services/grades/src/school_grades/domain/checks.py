@@ -16,11 +16,12 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from school_grades.domain.evaluation import ItemLevel, SubjectLevel, YearInputs, missing_for_result
+from school_grades.domain.gradebook import QUALITIES_SHEET
 from school_grades.domain.programme import Period, Programme
 
 # The group of a class's quality and competency cells: the GVCN enters them (not a subject code,
 # so it never clashes with one).
-ITEMS_GROUP = "PHAM_CHAT_NANG_LUC"
+ITEMS_GROUP = QUALITIES_SHEET  # the grade book's sheet of the 15 items: one code everywhere
 ITEMS_GROUP_NAME = "Phẩm chất, năng lực"
 _SUBJECT_LEVELS = frozenset(level.value for level in SubjectLevel)
 _ITEM_LEVELS = frozenset(level.value for level in ItemLevel)
