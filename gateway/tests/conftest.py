@@ -40,7 +40,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from google.protobuf import timestamp_pb2
 
-from school.grades.v1 import checks_pb2_grpc, grades_pb2, grades_pb2_grpc
+from school.grades.v1 import checks_pb2_grpc, grades_pb2, grades_pb2_grpc, results_pb2_grpc
 from school.grades.v1 import records_pb2_grpc as grades_records_pb2_grpc
 from school.identity.v1 import (
     access_pb2,
@@ -1621,6 +1621,12 @@ def fake_upstreams(keys: tuple[Path, Path]) -> Iterator[Upstreams]:
                     checks_pb2_grpc.add_LockServiceServicer_to_server,
                     checks_pb2_grpc.LockServiceServicer(),
                     "school.grades.v1.LockService",
+                ),
+                # Issue 5, results: served, unimplemented; tests/test_results.py uses the real service.
+                registrar(
+                    results_pb2_grpc.add_ResultsServiceServicer_to_server,
+                    results_pb2_grpc.ResultsServiceServicer(),
+                    "school.grades.v1.ResultsService",
                 ),
                 # Issue 5, records: served, unimplemented; tests/test_grades_records.py runs the real service.
                 registrar(

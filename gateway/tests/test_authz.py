@@ -223,6 +223,28 @@ EXPECTED_ROUTES.update(
     }
 )
 
+# Issue 5, results: the class summary sheet and the year results (pages and JSON).
+EXPECTED_ROUTES.update(
+    {
+        ("/api/v1/classes/<id:class_id>/summary", "GET"): "grades:score:read",
+        ("/api/v1/classes/<id:class_id>/year-results", "GET"): "grades:score:read",
+        ("/api/v1/classes/<id:class_id>/year-results", "POST"): "grades:result:write",
+        ("/api/v1/students/<id:student_id>/year-result", "GET"): "grades:score:read",
+        ("/api/v1/students/<id:student_id>/year-result/supplementary", "POST"): "grades:result:write",
+        ("/api/v1/students/<id:student_id>/year-result/nomination", "POST"): "grades:result:write",
+        ("/api/v1/students/<id:student_id>/year-result/approval", "POST"): "grades:decision:write",
+        ("/api/v1/students/<id:student_id>/year-result/decision", "POST"): "grades:decision:write",
+        ("/classes/<id:class_id>/summary", "GET"): "grades:score:read",
+        ("/classes/<id:class_id>/year-results", "GET"): "grades:score:read",
+        ("/classes/<id:class_id>/year-results", "POST"): "grades:result:write",
+        ("/students/<id:student_id>/year-result", "GET"): "grades:score:read",
+        ("/students/<id:student_id>/year-result/supplementary", "POST"): "grades:result:write",
+        ("/students/<id:student_id>/year-result/nomination", "POST"): "grades:result:write",
+        ("/students/<id:student_id>/year-result/approval", "POST"): "grades:decision:write",
+        ("/students/<id:student_id>/year-result/decision", "POST"): "grades:decision:write",
+    }
+)
+
 
 def _table(app: flask.Flask) -> dict[tuple[str, str], str | None]:
     out: dict[tuple[str, str], str | None] = {}

@@ -32,6 +32,7 @@ def test_readyz_is_200_when_every_upstream_serves(client: FlaskClient) -> None:
             {"name": "grades", "status": "SERVING"},
             {"name": "grades.checks", "status": "SERVING"},
             {"name": "grades.locks", "status": "SERVING"},
+            {"name": "grades.results", "status": "SERVING"},
             {"name": "grades.records", "status": "SERVING"},
         ],
     }
@@ -54,6 +55,7 @@ def test_readyz_is_503_when_an_upstream_is_not_serving(client: FlaskClient, upst
         "grades": "NOT_SERVING",
         "grades.checks": "NOT_SERVING",
         "grades.locks": "NOT_SERVING",
+        "grades.results": "NOT_SERVING",
         "grades.records": "NOT_SERVING",
     }
 

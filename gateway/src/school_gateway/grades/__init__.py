@@ -2,9 +2,28 @@
 
 from __future__ import annotations
 
-from school.grades.v1 import checks_pb2, checks_pb2_grpc, grades_pb2, grades_pb2_grpc, records_pb2, records_pb2_grpc
+from school.grades.v1 import (
+    checks_pb2,
+    checks_pb2_grpc,
+    grades_pb2,
+    grades_pb2_grpc,
+    records_pb2,
+    records_pb2_grpc,
+    results_pb2,
+    results_pb2_grpc,
+)
 from school_gateway.errors import N_
-from school_gateway.grades import api, checks_api, checks_views, records_api, records_views, views
+from school_gateway.grades import (
+    api,
+    checks_api,
+    checks_views,
+    records_api,
+    records_views,
+    results_api,
+    results_convert,
+    results_views,
+    views,
+)
 from school_gateway.plugins import MenuEntry, Plugin, Upstream
 
 GRADES = Upstream.from_descriptor(
@@ -37,16 +56,26 @@ LOCKS = Upstream.from_descriptor(
     checks_pb2_grpc.LockServiceStub,
     audience="grades",
 )
+# Issue 5, results: ResultsService runs in the grades server (same address and audience).
+RESULTS = Upstream.from_descriptor(
+    results_convert.UPSTREAM,
+    "GRADES_GRPC_ADDR",
+    results_pb2.DESCRIPTOR,
+    "ResultsService",
+    results_pb2_grpc.ResultsServiceStub,
+    audience="grades",
+)
 
-# The roster has no menu entry: it belongs to one class and is opened from that class's page.
+# The roster has no menu entry: it belongs to one class and is opened from that class's page
+# (so are the class summary and the year results).
 plugin = Plugin(
     name="grades",
-    blueprints=[views.bp, checks_views.bp, records_views.bp],
-    api_blueprints=[api.blp, checks_api.blp, records_api.blp],
+    blueprints=[views.bp, checks_views.bp, results_views.bp, records_views.bp],
+    api_blueprints=[api.blp, checks_api.blp, results_api.blp, records_api.blp],
     menu=[
         MenuEntry(N_("Grade-book checks"), "grades_checks.checks_page", checks_api.CHECK_READ, "nav-grade-checks"),
         MenuEntry(N_("Lock the grade book"), "grades_checks.locks_page", checks_api.PERIOD_LOCK, "nav-grade-locks"),
         MenuEntry(N_("Records archive"), "grades_records.school_archive", "grades:record:sign", "nav-records-archive"),
     ],
-    upstreams=[GRADES, CHECKS, LOCKS, GRADES_RECORDS],
+    upstreams=[GRADES, CHECKS, LOCKS, RESULTS, GRADES_RECORDS],
 )

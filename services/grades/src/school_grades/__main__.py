@@ -64,9 +64,10 @@ def consume(settings: Settings) -> None:
 
 
 def relay(settings: Settings) -> None:
-    """Publish the outbox (PeriodLocked, PeriodUnlocked, ...) to school.grades.v1 in order until SIGTERM/SIGINT."""
-    from school_grades.adapters.checks_repository import TOPIC
+    """Publish the outbox (year results and decisions, period locks, ...) to school.grades.v1 in order
+    until SIGTERM/SIGINT."""
     from school_grades.adapters.tables import outbox
+    from school_grades.events.results_outbound import TOPIC
     from schoolkit.db import make_engine
     from schoolkit.events.relay import Relay  # type: ignore[import-not-found,unused-ignore]
 

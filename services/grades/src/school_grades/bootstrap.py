@@ -13,11 +13,14 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from school_grades.adapters.repositories import SqlAlchemyRosterReader
+from school_grades.adapters.results_repository import results_unit_of_work
+from school_grades.api.results_servicer import ResultsServicer
 from school_grades.api.servicer import GradesServicer
 from school_grades.app.queries import RosterQueries
 from school_grades.app.records import RecordsUseCases
+from school_grades.app.results import ResultsUseCases
 from school_grades.config import Settings
-from school_grades.domain.records import RecordsLayout
+from school_grades.domain.records import RecordsLayout, YearOutcomeInfo
 from schoolkit.db import make_engine, make_session_factory, migrations_current, ping
 from schoolkit.logging import get_logger
 
@@ -74,6 +77,7 @@ def build(settings: Settings, *, clock: Clock = utc_now) -> Container:
         servicer=GradesServicer(queries, class_place(sessions)),
     )
     container.more_servicers.extend(checks_servicers(container))
+    container.more_servicers.append(ResultsServicer(ResultsUseCases(results_unit_of_work(sessions), clock)))
     container.more_servicers.append(records_servicer(settings, sessions, clock))
     return container
 
@@ -116,6 +120,7 @@ def records_servicer(settings: Settings, sessions: sessionmaker[Session], clock:
     from school_grades.adapters.records_source import SqlRecordSource, load_school_headings
     from school_grades.adapters.repositories_records import SqlAlchemyArchiveRepository
     from school_grades.adapters.signing import PadesSigner
+    from school_grades.adapters.year_result_source import SqlYearResultSource
     from school_grades.api.records_servicer import RecordsServicer
 
     signer = None
@@ -124,8 +129,13 @@ def records_servicer(settings: Settings, sessions: sessionmaker[Session], clock:
     else:
         log.warning("records.signing_not_configured", p12_file=settings.records_signing_p12_file)
     layout = RecordsLayout(show_health=settings.records_show_health, show_days_absent=settings.records_show_days_absent)
-    # TODO(issue 5 merge): pass helper B's YearResultSource and a students IdentitySource here.
-    source = SqlRecordSource(sessions, headings=load_school_headings(settings.records_schools_file), layout=layout)
+    # The identity page's family fields stay blank until grades has a client of students' records.
+    source = SqlRecordSource(
+        sessions,
+        headings=load_school_headings(settings.records_schools_file),
+        layout=layout,
+        year_results=SqlYearResultSource(sessions, YearOutcomeInfo),
+    )
 
     def today() -> date:
         return clock().astimezone(VIETNAM).date()

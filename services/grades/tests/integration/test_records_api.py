@@ -18,7 +18,7 @@ from pypdf import PdfReader
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from school.grades.v1 import records_events_pb2, records_pb2, records_pb2_grpc
+from school.grades.v1 import records_events_pb2, records_pb2, records_pb2_grpc, results_pb2, results_pb2_grpc
 from school.students.v1 import events_pb2, students_pb2
 from school_grades.adapters.signing import DemoCertificate, PadesValidator, generate_demo_certificate
 from school_grades.adapters.tables import outbox
@@ -26,6 +26,7 @@ from school_grades.adapters.tables_gradebook import cells
 from school_grades.api.permissions import ALL, RECORD_PRINT
 from school_grades.bootstrap import Container, build
 from school_grades.config import load_settings
+from school_grades.domain.programme import Period, load_programme
 from school_grades.events.inbound import HANDLERS
 from schoolkit.context import Caller
 from schoolkit.db import transaction
@@ -168,8 +169,14 @@ def serve(container: Container, keypair: tuple[Path, Path]) -> GrpcServer:
 class Records:
     """A RecordsService stub sending a fresh internal token for the chosen caller on every call."""
 
-    def __init__(self, channel: grpc.Channel, issuer: TokenIssuer, caller: Caller) -> None:
-        self._stub = records_pb2_grpc.RecordsServiceStub(channel)
+    def __init__(
+        self,
+        channel: grpc.Channel,
+        issuer: TokenIssuer,
+        caller: Caller,
+        stub: Callable[[grpc.Channel], Any] | None = None,
+    ) -> None:
+        self._stub = (stub or records_pb2_grpc.RecordsServiceStub)(channel)
         self._issuer = issuer
         self.caller = caller
 
@@ -197,9 +204,10 @@ def world(
         permissions: frozenset[str] = frozenset(ALL),
         school_id: str = SCHOOL,
         name: str = "Trần Văn Hiệu",
+        stub: Callable[[grpc.Channel], Any] | None = None,
     ) -> Records:
         caller = Caller(subject="u-1", school_id=school_id, permissions=permissions, scopes=scopes, full_name=name)
-        return Records(channel, issuer, caller)
+        return Records(channel, issuer, caller, stub)
 
     yield container, records
     channel.close()
@@ -406,3 +414,45 @@ def test_another_schools_class_archive_is_not_found(world: tuple[Container, Call
     other = records(school_id="school-b")
     request = records_pb2.ListArchiveRequest(class_id=CLASS)
     assert code_of(lambda: other.ListArchive(request)) == grpc.StatusCode.NOT_FOUND
+
+
+def test_the_hoc_ba_prints_the_computed_year_result(world: tuple[Container, Callable[..., Records]]) -> None:
+    """With the year results of issue 5 wired in: the result, the award and the completion line."""
+    container, records = world
+    programme = load_programme("2025-2026")
+    tested = programme.tested(3, Period.CN)
+    full = [(s.code, "SUBJECT") for s in programme.subjects_of(3, with_electives=False)]
+    full += [(code, "ITEM") for code in programme.items]
+    now = datetime(2026, 5, 25, tzinfo=UTC)
+    with transaction(container.sessions) as s:
+        s.execute(cells.delete().where(cells.c.period == "CN"))
+        s.execute(
+            cells.insert(),
+            [
+                {
+                    "school_id": SCHOOL,
+                    "class_id": CLASS,
+                    "student_id": student_id,
+                    "school_year_id": "y1",
+                    "period": "CN",
+                    "item_code": code,
+                    "kind": kind,
+                    "level": "T",
+                    "score": 10 if code in tested else None,
+                    "comment": "",
+                    "version": 1,
+                    "updated_by": "u-gv",
+                    "updated_at": now,
+                }
+                for student_id, _, _ in PUPILS
+                for code, kind in full
+            ],
+        )
+    records(stub=results_pb2_grpc.ResultsServiceStub).ComputeYearResults(
+        results_pb2.ComputeYearResultsRequest(class_id=CLASS)
+    )
+    page = records().PrintHocBa(records_pb2.PrintHocBaRequest(class_id=CLASS, student_id="st-1")).content
+    text = text_of(page)
+    assert "4. Đánh giá kết quả giáo dục: Hoàn thành xuất sắc" in text
+    assert "5. Khen thưởng: Học sinh Xuất sắc" in text
+    assert "Hoàn thành chương trình lớp 3" in text

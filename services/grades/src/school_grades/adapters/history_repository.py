@@ -20,6 +20,7 @@ from school_grades.adapters.tables_gradebook import (
     grade_years,
     score_attempts,
 )
+from school_grades.adapters.tables_results import supplementary_assessments, tieu_bieu_nominations, year_results
 from school_grades.domain.history import CARRY_REASON, TRANSFERRED_OUT, is_transfer_twin
 from school_grades.domain.roster import RosterEntry
 
@@ -173,9 +174,30 @@ class SqlAlchemyHistoryRepository:
         self._s.execute(
             cell_changes.update().where(cell_changes.c.student_id == merged_id).values(student_id=surviving_id)
         )
+        self._repoint_results(merged_id, surviving_id)
+
+    def _repoint_results(self, merged_id: str, surviving_id: str) -> None:
+        """Year results (issue 5) follow the kept record per year; where the kept record already has
+        that year's result, the duplicate's result, assessments and nomination go."""
+        years = self._s.execute(
+            select(year_results.c.school_year_id).where(year_results.c.student_id == merged_id)
+        ).scalars()
+        for year in list(years):
+            kept = select(
+                exists().where(year_results.c.student_id == surviving_id, year_results.c.school_year_id == year)
+            )
+            keep_theirs = bool(self._s.execute(kept).scalar())
+            for table in (year_results, supplementary_assessments, tieu_bieu_nominations):
+                mine = and_(table.c.student_id == merged_id, table.c.school_year_id == year)
+                if keep_theirs:
+                    self._s.execute(delete(table).where(mine))
+                else:
+                    self._s.execute(table.update().where(mine).values(student_id=surviving_id))
 
     def drop(self, student_id: str) -> None:
         """A record deleted as entered by mistake takes its cells and attempts along; the change
         history stays as the audit of what was entered."""
         self._s.execute(delete(score_attempts).where(score_attempts.c.student_id == student_id))
         self._s.execute(delete(cells).where(cells.c.student_id == student_id))
+        for table in (supplementary_assessments, tieu_bieu_nominations, year_results):
+            self._s.execute(delete(table).where(table.c.student_id == student_id))

@@ -66,7 +66,7 @@ outbox = outbox_table(event_metadata)
 inbox = inbox_table(event_metadata)
 
 # The grade book (issue 5); imported last because it adds to this module's metadata.
-from school_grades.adapters import tables_gradebook  # noqa: E402,F401
+from school_grades.adapters import tables_gradebook, tables_results  # noqa: E402,F401
 
 # Issue 5 records (helper D): the archive of signed học bạ and class summaries.
 from school_grades.adapters import tables_records as _tables_records  # noqa: E402, F401

@@ -6,10 +6,13 @@ ROSTER_READ = "grades:roster:read"
 # Checks and locking (issue 5 points 5–6): HT, PHT and TTCM read the checks; HT locks and unlocks.
 CHECK_READ = "grades:check:read"
 PERIOD_LOCK = "grades:period:lock"
+SCORE_READ = "grades:score:read"
+RESULT_WRITE = "grades:result:write"  # GVCN: consolidation, Tiêu biểu nominations, supplementary assessment
+DECISION_WRITE = "grades:decision:write"  # HT: lên lớp / ở lại lớp decisions, award approval
 
 # Records (issue 5 point 7): print the học bạ and class summaries (HT, PHT, GVCN of the class, VP);
 # sign and archive them (HT).
 RECORD_PRINT = "grades:record:print"
 RECORD_SIGN = "grades:record:sign"
 
-ALL = (ROSTER_READ, CHECK_READ, PERIOD_LOCK, RECORD_PRINT, RECORD_SIGN)
+ALL = (ROSTER_READ, CHECK_READ, PERIOD_LOCK, SCORE_READ, RESULT_WRITE, DECISION_WRITE, RECORD_PRINT, RECORD_SIGN)

@@ -1,7 +1,7 @@
 """Records archive (issue 5 point 7): the chain of archived, signed học bạ and class summary files.
 
 Revision ID: 0007_archive
-Revises: 0008 (the head on main when this was written; the lead re-chains the issue 5 revisions at merge)
+Revises: 0005_results (the head on main when this was merged)
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0007_archive"
-down_revision = "0008"
+down_revision = "0005_results"
 branch_labels = None
 depends_on = None
 
