@@ -1,9 +1,10 @@
 """The records' data source in SQL: the class and year grades projects from students' events, the
 roster, and the grade book's cells, assembled into documents by the pure builders.
 
-The year result, awards and completion come through the YearResultSource port and the identity
-page's family fields through IdentitySource (both null until the lead wires them). What a school
-prints in its headings (name, principal, managing body, place) comes from RECORDS_SCHOOLS_FILE.
+The year result, awards and completion come through the YearResultSource port (the results'
+adapter, wired in bootstrap) and the identity page's family fields through IdentitySource (no
+adapter yet: they print blank). What a school prints in its headings (name, principal, managing
+body, place) comes from RECORDS_SCHOOLS_FILE.
 """
 
 from __future__ import annotations
