@@ -26,6 +26,11 @@ UPSTREAM = "grades.records"
 PRINT = "grades:record:print"
 SIGN = "grades:record:sign"
 PDF = {"type": "string", "format": "binary"}
+# Deadlines longer than the gateway's default: a whole class's học bạ takes seconds to render, and
+# archiving also signs every file; verifying re-reads every archived file of the school. Both stay
+# under gunicorn's worker timeout (30 s).
+PRINT_TIMEOUT_S = 20.0
+ARCHIVE_TIMEOUT_S = 25.0
 
 blp = ApiBlueprint(
     "grades_records_api",
@@ -45,7 +50,9 @@ def records() -> Any:
 @blp.response(200, PDF, content_type=convert.PDF_MIMETYPE)
 def hoc_ba(args: dict[str, Any], class_id: str) -> flask.Response:
     """The học bạ of one pupil, or every pupil of the class in one PDF (unsigned, for printing)."""
-    answer = records().PrintHocBa(records_pb2.PrintHocBaRequest(class_id=class_id, student_id=args["student_id"]))
+    answer = records().PrintHocBa(
+        records_pb2.PrintHocBaRequest(class_id=class_id, student_id=args["student_id"]), timeout=PRINT_TIMEOUT_S
+    )
     return convert.send_pdf(answer.content, answer.file_name, "hoc-ba")
 
 
@@ -55,7 +62,9 @@ def hoc_ba(args: dict[str, Any], class_id: str) -> flask.Response:
 @blp.response(200, PDF, content_type=convert.PDF_MIMETYPE)
 def summary(args: dict[str, Any], class_id: str) -> flask.Response:
     """Bảng tổng hợp kết quả đánh giá giáo dục của lớp for one period (unsigned, for printing)."""
-    answer = records().PrintClassSummary(records_pb2.PrintClassSummaryRequest(class_id=class_id, period=args["period"]))
+    answer = records().PrintClassSummary(
+        records_pb2.PrintClassSummaryRequest(class_id=class_id, period=args["period"]), timeout=PRINT_TIMEOUT_S
+    )
     return convert.send_pdf(answer.content, answer.file_name, "bang-tong-hop")
 
 
@@ -68,7 +77,9 @@ def archive(body: dict[str, Any], class_id: str) -> dict[str, Any]:
 
     Archiving again after a correction adds new versions; earlier ones stay in the chain.
     """
-    answer = records().ArchiveClass(records_pb2.ArchiveClassRequest(class_id=class_id, period=body["period"]))
+    answer = records().ArchiveClass(
+        records_pb2.ArchiveClassRequest(class_id=class_id, period=body["period"]), timeout=ARCHIVE_TIMEOUT_S
+    )
     return {"items": [convert.archive_entry(e) for e in answer.entries]}
 
 
@@ -104,4 +115,4 @@ def archived_file(args: dict[str, Any]) -> flask.Response:
 @blp.response(200, VerificationSchema)
 def verify() -> dict[str, Any]:
     """Walk the school's archive chain, re-read every file and report the first broken entry."""
-    return convert.verification(records().VerifyArchive(records_pb2.VerifyArchiveRequest()))
+    return convert.verification(records().VerifyArchive(records_pb2.VerifyArchiveRequest(), timeout=PRINT_TIMEOUT_S))

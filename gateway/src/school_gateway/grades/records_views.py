@@ -16,7 +16,7 @@ from school_gateway.authz import permission
 from school_gateway.errors import N_, from_rpc_error
 from school_gateway.grades import convert as grades_convert
 from school_gateway.grades import records_convert as convert
-from school_gateway.grades.records_api import PRINT, SIGN, records
+from school_gateway.grades.records_api import ARCHIVE_TIMEOUT_S, PRINT, PRINT_TIMEOUT_S, SIGN, records
 from school_gateway.i18n import gettext as _
 from school_gateway.pages import FormResult, can_open, render
 from school_gateway.sessions import loaded_principal
@@ -85,7 +85,9 @@ def class_page(class_id: str) -> ResponseReturnValue:
 @permission(PRINT)
 def hoc_ba(class_id: str) -> ResponseReturnValue:
     student_id = request.args.get("student_id", "")[:64]
-    answer = records().PrintHocBa(records_pb2.PrintHocBaRequest(class_id=class_id, student_id=student_id))
+    answer = records().PrintHocBa(
+        records_pb2.PrintHocBaRequest(class_id=class_id, student_id=student_id), timeout=PRINT_TIMEOUT_S
+    )
     return convert.send_pdf(answer.content, answer.file_name, "hoc-ba")
 
 
@@ -93,7 +95,9 @@ def hoc_ba(class_id: str) -> ResponseReturnValue:
 @permission(PRINT)
 def summary(class_id: str) -> ResponseReturnValue:
     period = request.args.get("period", "CN")[:4]
-    answer = records().PrintClassSummary(records_pb2.PrintClassSummaryRequest(class_id=class_id, period=period))
+    answer = records().PrintClassSummary(
+        records_pb2.PrintClassSummaryRequest(class_id=class_id, period=period), timeout=PRINT_TIMEOUT_S
+    )
     return convert.send_pdf(answer.content, answer.file_name, "bang-tong-hop")
 
 
@@ -103,7 +107,9 @@ def archive(class_id: str) -> ResponseReturnValue:
     period = request.form.get("period", "")[:4]
     form = FormResult({}, {}, {"period": period})
     try:
-        answer = records().ArchiveClass(records_pb2.ArchiveClassRequest(class_id=class_id, period=period))
+        answer = records().ArchiveClass(
+            records_pb2.ArchiveClassRequest(class_id=class_id, period=period), timeout=ARCHIVE_TIMEOUT_S
+        )
     except grpc.RpcError as err:
         if not isinstance(err, grpc.Call) or err.code() not in FORM_CODES:
             raise
@@ -134,7 +140,7 @@ def school_archive() -> ResponseReturnValue:
 @bp.post("/records/archive/verify")
 @permission(PRINT)
 def verify() -> ResponseReturnValue:
-    result = convert.verification(records().VerifyArchive(records_pb2.VerifyArchiveRequest()))
+    result = convert.verification(records().VerifyArchive(records_pb2.VerifyArchiveRequest(), timeout=PRINT_TIMEOUT_S))
     return _school_page(result)
 
 
