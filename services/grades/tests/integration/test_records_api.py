@@ -456,3 +456,15 @@ def test_the_hoc_ba_prints_the_computed_year_result(world: tuple[Container, Call
     assert "4. Đánh giá kết quả giáo dục: Hoàn thành xuất sắc" in text
     assert "5. Khen thưởng: Học sinh Xuất sắc" in text
     assert "Hoàn thành chương trình lớp 3" in text
+
+
+def test_bad_paging_is_refused_with_the_field_named(world: tuple[Container, Callable[..., Records]]) -> None:
+    _, records = world
+    for request, field in (
+        (records_pb2.ListArchiveRequest(page_size=500), "page_size"),
+        (records_pb2.ListArchiveRequest(page_token="abc"), "page_token"),
+    ):
+        with pytest.raises(grpc.RpcError) as info:
+            records().ListArchive(request)
+        assert info.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+        assert set(field_violations(info.value)) == {field}

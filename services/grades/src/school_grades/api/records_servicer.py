@@ -15,6 +15,9 @@ from school_grades.app.records import ArchivedRecord, RecordsUseCases
 from school_grades.domain.errors import DomainError, NotFoundError, ValidationError
 from schoolkit import grpc_errors
 from schoolkit.grpc_server import current_caller, require
+from schoolkit.logging import get_logger
+
+log = get_logger(__name__)
 
 SERVICE_NAME = records_pb2.DESCRIPTOR.services_by_name["RecordsService"].full_name
 MAX_PAGE = 200
@@ -103,6 +106,14 @@ class RecordsServicer(records_pb2_grpc.RecordsServiceServicer):
         _reach(request.class_id)
         with domain_errors():
             records = self._uc.archive_class(current_caller(), request.class_id, request.period)
+        # Ids and hashes only: the files hold pupils' names and results.
+        log.info(
+            "records.archived",
+            class_id=request.class_id,
+            period=request.period,
+            entries=len(records),
+            last_sequence=records[-1].entry.sequence if records else 0,
+        )
         return records_pb2.ArchiveClassResponse(entries=[entry_message(r) for r in records])
 
     def ListArchive(
@@ -112,11 +123,12 @@ class RecordsServicer(records_pb2_grpc.RecordsServiceServicer):
         _reach(request.class_id)
         size = request.page_size or DEFAULT_PAGE
         if not 1 <= size <= MAX_PAGE:
-            raise grpc_errors.InvalidInputError("page_size", {"page_size": f"Từ 1 đến {MAX_PAGE}"})
+            message = f"Số mục mỗi trang từ 1 đến {MAX_PAGE}"
+            raise grpc_errors.InvalidInputError(message, {"page_size": message})
         after = 0
         if request.page_token:
             if not request.page_token.isdigit():
-                raise grpc_errors.InvalidInputError("page_token", {"page_token": "Mã trang không hợp lệ"})
+                raise grpc_errors.InvalidInputError("Mã trang không hợp lệ", {"page_token": "Mã trang không hợp lệ"})
             after = int(request.page_token)
         with domain_errors():
             records = self._uc.list_archive(
