@@ -13,6 +13,7 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 
 from sqlalchemy import select
@@ -22,7 +23,6 @@ from school_grades.adapters.structure_repository import SqlAlchemyStructureRepos
 from school_grades.adapters.tables import roster
 from school_grades.adapters.tables_gradebook import cells, programmes
 from school_grades.app.records import IdentitySource, NoIdentities, NoYearResults, YearResultSource
-from school_grades.domain.errors import ValidationError
 from school_grades.domain.programme import Period, Programme, load_programme, parse_programme, shipped_years
 from school_grades.domain.records import (
     Cell,
@@ -36,6 +36,17 @@ from school_grades.domain.records import (
     build_hoc_ba,
 )
 from schoolkit.db import read_only
+
+
+@lru_cache(maxsize=8)
+def _shipped(year_name: str) -> Programme:
+    """The shipped programme of a year; a year without its own file takes the newest shipped one not
+    later than it, else the oldest (the same rule as the checks, so every document of a class agrees)."""
+    years = shipped_years()
+    if year_name in years:
+        return load_programme(year_name)
+    earlier = [y for y in years if y <= year_name]
+    return load_programme(earlier[-1] if earlier else years[0])
 
 
 @dataclass(frozen=True)
@@ -101,13 +112,7 @@ class SqlRecordSource:
         ).scalar()
         if body is not None:
             return parse_programme(json.loads(body))
-        # No programme of the school's own and no file for that year: the newest shipped programme
-        # of an earlier year still applies (CTGDPT 2018 changes by a reviewed new file, not yearly).
-        earlier = [year for year in shipped_years() if year <= klass.school_year]
-        if not earlier:
-            message = f"Chưa có chương trình giáo dục của năm học {klass.school_year}"
-            raise ValidationError(message, {"class_id": message})
-        return load_programme(earlier[-1])
+        return _shipped(klass.school_year)
 
     def _pupils(self, s: Session, school_id: str, class_id: str) -> list[Pupil]:
         rows = s.execute(
