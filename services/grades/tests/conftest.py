@@ -72,7 +72,7 @@ def container(migrated_url: str) -> Iterator[Container]:
 @pytest.fixture
 def server(container: Container, keypair: tuple[Path, Path]) -> Iterator[GrpcServer]:
     gs = start_server(
-        register=[container.servicer.register],
+        register=container.registrations,
         verifier=TokenVerifier(load_public_key(keypair[1]), audience="grades"),
         bind=f"127.0.0.1:{free_port()}",
         readiness=container.ready,

@@ -28,7 +28,7 @@ def serve(settings: Settings) -> None:
     if settings.metrics_port:
         start_http_server(settings.metrics_port)
     server = start_server(
-        register=[container.servicer.register],
+        register=container.registrations,
         verifier=verifier,
         bind=settings.grpc_bind,
         readiness=container.ready,

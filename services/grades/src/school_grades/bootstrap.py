@@ -1,11 +1,16 @@
-"""Composition root: builds the engine, roster reader, queries and servicer from settings."""
+"""Composition root: builds the engine, readers, use cases and servicers from settings."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Protocol
 
+import grpc
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
 
 from school_grades.adapters.repositories import SqlAlchemyRosterReader
 from school_grades.api.servicer import GradesServicer
@@ -15,22 +20,51 @@ from schoolkit.db import make_engine, make_session_factory, migrations_current, 
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Servicer(Protocol):
+    def register(self, server: grpc.Server) -> str:
+        """Add the servicer to ``server``; return its full service name (for health)."""
+        ...
+
 
 @dataclass
 class Container:
-    """The wired service; processes (serve, consume) take what they need from it."""
+    """The wired service; processes (serve, consume, relay) take what they need from it."""
 
     settings: Settings
     engine: Engine
+    sessions: sessionmaker[Session]
+    clock: Clock
     queries: RosterQueries
     servicer: GradesServicer
+    # Every other gRPC service of the process (grade book, results, checks, records), one line each in build().
+    more_servicers: list[Servicer] = field(default_factory=list)
+
+    @property
+    def registrations(self) -> list[Callable[[grpc.Server], str]]:
+        """What start_server registers: GradesService first, then the others."""
+        return [self.servicer.register, *(s.register for s in self.more_servicers)]
 
     def ready(self) -> bool:
         """Health: serve only when the database answers and its schema is the newest."""
         return ping(self.engine) and migrations_current(MIGRATIONS_DIR, self.engine)
 
 
-def build(settings: Settings) -> Container:
+def build(settings: Settings, *, clock: Clock = utc_now) -> Container:
     engine = make_engine(settings.database_url)
-    queries = RosterQueries(SqlAlchemyRosterReader(make_session_factory(engine)))
-    return Container(settings=settings, engine=engine, queries=queries, servicer=GradesServicer(queries))
+    sessions = make_session_factory(engine)
+    queries = RosterQueries(SqlAlchemyRosterReader(sessions))
+    return Container(
+        settings=settings,
+        engine=engine,
+        sessions=sessions,
+        clock=clock,
+        queries=queries,
+        servicer=GradesServicer(queries),
+    )

@@ -5,10 +5,23 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from school_grades.domain.gradebook import WindowSpec, parse_window_spec
 from schoolkit.config import EnvSchema, fields, load_config, validate
 
 SERVICE = "grades"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+# Entry windows per period (domain-vn §3.6 puts GK1 in late Oct–mid Nov, CK1 before 18/1, GK2 in
+# March, CN in May); [U] per school and Sở, so each school year's windows are editable and these
+# are only the defaults: wide enough that a period never closes before its tests are marked.
+DEFAULT_WINDOWS = "GK1=15/10-30/11,CK1=01/12-25/01,GK2=01/03-15/04,CN=01/05-30/06"
+
+
+def _windows(value: str) -> bool:
+    try:
+        parse_window_spec(value)
+    except ValueError as err:
+        raise validate.ValidationError(str(err)) from None
+    return True
 
 
 class GradesEnv(EnvSchema):
@@ -24,6 +37,10 @@ class GradesEnv(EnvSchema):
     KAFKA_SESSION_TIMEOUT_MS = fields.Integer(load_default=45_000, validate=validate.Range(min=1000))
     LOG_LEVEL = fields.String(load_default="INFO", validate=validate.OneOf(LOG_LEVELS))
     METRICS_PORT = fields.Integer(load_default=0, validate=validate.Range(min=0, max=65535))
+    # The grade book (issue 5).
+    GRADEBOOK_WINDOWS = fields.String(load_default=DEFAULT_WINDOWS, validate=_windows)
+    # Whoever entered or changed a result of a class's period may not lock it (domain-vn §8.1).
+    LOCK_SEPARATION_OF_DUTIES = fields.Boolean(load_default=True)
 
 
 @dataclass(frozen=True)
@@ -36,6 +53,12 @@ class Settings:
     kafka_session_timeout_ms: int
     log_level: str
     metrics_port: int
+    gradebook_windows: str = DEFAULT_WINDOWS
+    lock_separation_of_duties: bool = True
+
+    @property
+    def windows(self) -> WindowSpec:
+        return parse_window_spec(self.gradebook_windows)
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:

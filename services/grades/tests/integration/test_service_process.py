@@ -31,7 +31,7 @@ def health(port: int) -> int:
 def unmigrated(database_url: str, keypair: tuple[Path, Path]) -> Iterator[tuple[str, int]]:
     container = build(load_settings({"DATABASE_URL": database_url}))
     gs = start_server(
-        register=[container.servicer.register],
+        register=container.registrations,
         verifier=TokenVerifier(load_public_key(keypair[1]), audience="grades"),
         bind=f"127.0.0.1:{free_port()}",
         readiness=container.ready,

@@ -26,3 +26,10 @@ def test_every_problem_is_listed() -> None:
 @pytest.mark.parametrize(("ext", "seq"), [({"sequence": "42"}, 42), ({}, None), ({"sequence": "x"}, None)])
 def test_sequence_extension(ext: dict[str, str], seq: int | None) -> None:
     assert sequence_of(CloudEvent(id="e", source="/s", type="t", data=b"", extensions=ext)) == seq
+
+
+def test_entry_windows_are_checked_at_start() -> None:
+    assert load_settings({}).windows  # the defaults parse
+    with pytest.raises(ConfigError) as info:
+        load_settings({"GRADEBOOK_WINDOWS": "GK1=15/10-30/11", "LOCK_SEPARATION_OF_DUTIES": "maybe"})
+    assert set(info.value.problems) == {"GRADEBOOK_WINDOWS", "LOCK_SEPARATION_OF_DUTIES"}

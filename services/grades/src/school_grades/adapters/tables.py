@@ -62,3 +62,6 @@ roster_changes = Table(
 event_metadata = MetaData()
 outbox = outbox_table(event_metadata)
 inbox = inbox_table(event_metadata)
+
+# The grade book (issue 5); imported last because it adds to this module's metadata.
+from school_grades.adapters import tables_gradebook  # noqa: E402,F401

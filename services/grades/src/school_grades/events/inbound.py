@@ -78,3 +78,8 @@ HANDLERS: Mapping[str, Handler] = {
 from school_grades.events.inbound_movements import MOVEMENT_HANDLERS  # noqa: E402
 
 HANDLERS = {**HANDLERS, **MOVEMENT_HANDLERS}
+
+# School years and classes (issue 5): the grade book needs each class's grade level and year.
+from school_grades.events.inbound_structure import STRUCTURE_HANDLERS  # noqa: E402
+
+HANDLERS = {**HANDLERS, **STRUCTURE_HANDLERS}

@@ -91,6 +91,13 @@ ROSTER_READ = "grades:roster:read"
 SCORE_READ = "grades:score:read"
 SCORE_WRITE = "grades:score:write"
 PERIOD_LOCK = "grades:period:lock"
+# Issue 5: the grade book's programme, checks, year results, decisions and records.
+PROGRAMME_WRITE = "grades:programme:write"
+CHECK_READ = "grades:check:read"
+RESULT_WRITE = "grades:result:write"
+DECISION_WRITE = "grades:decision:write"
+RECORD_PRINT = "grades:record:print"
+RECORD_SIGN = "grades:record:sign"
 STAFF_READ = "identity:staff:read"
 STAFF_WRITE = "identity:staff:write"
 STAFF_READ_SENSITIVE = "identity:staff:read_sensitive"
@@ -129,7 +136,13 @@ PERMISSION_CATALOGUE: Mapping[str, str] = MappingProxyType(
         ROSTER_READ: "Xem danh sách học sinh của lớp trong sổ điểm",
         SCORE_READ: "Xem kết quả đánh giá, điểm kiểm tra",
         SCORE_WRITE: "Nhập kết quả đánh giá, điểm kiểm tra",
-        PERIOD_LOCK: "Duyệt và khóa sổ điểm theo kỳ",
+        PERIOD_LOCK: "Duyệt, khóa và mở khóa (có lý do) sổ theo dõi chất lượng giáo dục theo kỳ",
+        PROGRAMME_WRITE: "Sửa chương trình môn học theo năm và thời hạn nhập kết quả từng kỳ",
+        CHECK_READ: "Kiểm tra việc nhập kết quả đánh giá (ai chưa nhập gì) trong phạm vi phụ trách",
+        RESULT_WRITE: "Tổng hợp kết quả lớp chủ nhiệm, đề nghị khen thưởng, đánh giá bổ sung",
+        DECISION_WRITE: "Quyết định lên lớp, ở lại lớp và duyệt khen thưởng cuối năm",
+        RECORD_PRINT: "In học bạ và bảng tổng hợp kết quả (trong phạm vi được phân công)",
+        RECORD_SIGN: "Ký số và lưu trữ học bạ, bảng tổng hợp kết quả",
         ME_READ: "Xem thông tin tài khoản của chính mình",
         ME_WRITE: "Đổi mật khẩu, xác thực hai lớp, sửa thông tin liên hệ của chính mình",
         STAFF_READ: "Xem hồ sơ cán bộ, giáo viên, nhân viên (không gồm số CCCD)",
@@ -170,6 +183,8 @@ DEFAULT_ROLE_PERMISSIONS: Mapping[Role, frozenset[str]] = MappingProxyType(
             ATTENDANCE_READ,
             ROSTER_READ,
             SCORE_READ,
+            CHECK_READ,
+            RECORD_PRINT,
             STAFF_READ,
             ROLE_READ,
             ASSIGNMENT_READ,
@@ -178,7 +193,9 @@ DEFAULT_ROLE_PERMISSIONS: Mapping[Role, frozenset[str]] = MappingProxyType(
             AUDIT_READ,
         },
         # The head of a department reads the group's classes and checks completeness.
-        Role.TTCM: _READ_STUDENTS | ME | {ROSTER_READ, SCORE_READ, STAFF_READ, MOVEMENT_READ, ATTENDANCE_READ},
+        Role.TTCM: _READ_STUDENTS
+        | ME
+        | {ROSTER_READ, SCORE_READ, CHECK_READ, STAFF_READ, MOVEMENT_READ, ATTENDANCE_READ},
         # The homeroom teacher keeps the class's contacts, attendance and sĩ số up to date and
         # enters qualities and competencies; the teacher of a subject enters its scores.
         # The homeroom teacher also sees the family contacts of their own class (need to know).
@@ -194,6 +211,8 @@ DEFAULT_ROLE_PERMISSIONS: Mapping[Role, frozenset[str]] = MappingProxyType(
             ROSTER_READ,
             SCORE_READ,
             SCORE_WRITE,
+            RESULT_WRITE,
+            RECORD_PRINT,
         },
         Role.GVBM: _READ_STUDENTS | ME | {ROSTER_READ, SCORE_READ, SCORE_WRITE},
         # The office keeps the school's records: years, classes, student files and staff files.
@@ -208,6 +227,7 @@ DEFAULT_ROLE_PERMISSIONS: Mapping[Role, frozenset[str]] = MappingProxyType(
             MOVEMENT_READ,
             MOVEMENT_WRITE,
             ATTENDANCE_READ,
+            RECORD_PRINT,
         }
         | {STAFF_READ, STAFF_WRITE, STAFF_IMPORT, STAFF_EXPORT, STAFF_READ_SENSITIVE, DEPARTMENT_WRITE, ACCOUNT_READ},
         Role.KT: _READ_STUDENTS | ME,
