@@ -12,11 +12,15 @@ import grpc
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from school_grades.adapters.gradebook_repository import gradebook_unit_of_work
 from school_grades.adapters.repositories import SqlAlchemyRosterReader
+from school_grades.api.gradebook_servicer import GradebookServicer
 from school_grades.api.servicer import GradesServicer
+from school_grades.app.gradebook import GradebookUseCases
 from school_grades.app.queries import RosterQueries
 from school_grades.config import Settings
 from schoolkit.db import make_engine, make_session_factory, migrations_current, ping
+from schoolkit.spreadsheets import OpenpyxlSpreadsheets
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -60,7 +64,7 @@ def build(settings: Settings, *, clock: Clock = utc_now) -> Container:
     engine = make_engine(settings.database_url)
     sessions = make_session_factory(engine)
     queries = RosterQueries(SqlAlchemyRosterReader(sessions))
-    return Container(
+    container = Container(
         settings=settings,
         engine=engine,
         sessions=sessions,
@@ -68,3 +72,6 @@ def build(settings: Settings, *, clock: Clock = utc_now) -> Container:
         queries=queries,
         servicer=GradesServicer(queries),
     )
+    gradebook = GradebookUseCases(gradebook_unit_of_work(sessions), clock, settings.windows)
+    container.more_servicers.append(GradebookServicer(gradebook, OpenpyxlSpreadsheets()))
+    return container

@@ -8,8 +8,8 @@ from datetime import UTC, date, datetime
 import pytest
 
 from school_grades.domain.errors import ValidationError
+from school_grades.domain.gradebook import CellKind
 from school_grades.domain.gradebook_cells import (
-    CellKind,
     CellRequest,
     CellValue,
     Outcome,
@@ -18,13 +18,11 @@ from school_grades.domain.gradebook_cells import (
     check_cells,
     conflict_message,
     decide,
-    parse_level,
+    level_problem,
     parse_pasted_block,
     parse_score,
     parse_vn_date,
 )
-from school_grades.domain.period_windows import Window, check_windows, window_refusal
-from school_grades.domain.programme import Period
 
 AN = Pupil("s-an", "Nguyễn Văn An", "HS01")
 BINH = Pupil("s-binh", "Trần Thị Bình", "HS02", left_on=date(2025, 10, 1))
@@ -53,12 +51,12 @@ def check(*requests: CellRequest) -> dict[tuple[str, str], CellValue]:
     ],
 )
 def test_levels_are_read_as_typed(kind: CellKind, typed: str, level: str) -> None:
-    assert parse_level(kind, typed) == (level, None)
+    assert level_problem(kind, typed) == (level, None)
 
 
 def test_a_subject_has_no_dat_and_a_quality_no_hoan_thanh() -> None:
-    assert "T/H/C" in (parse_level(CellKind.SUBJECT, "Đ")[1] or "")
-    assert "T/Đ/C" in (parse_level(CellKind.ITEM, "H")[1] or "")
+    assert "Chưa hoàn thành" in (level_problem(CellKind.SUBJECT, "Đ")[1] or "")
+    assert "Cần cố gắng" in (level_problem(CellKind.ITEM, "H")[1] or "")
 
 
 @pytest.mark.parametrize(("typed", "score"), [("1", 1), ("10", 10), (" 7 ", 7), ("9.0", 9), ("", None)])
@@ -79,7 +77,9 @@ def test_whole_scores_from_1_to_10_are_accepted(typed: str, score: int | None) -
 )
 def test_0_11_and_decimals_are_refused(typed: str, words: str) -> None:
     score, problem = parse_score(typed)
-    assert score is None and problem and words in problem
+    assert score is None
+    assert problem
+    assert words in problem
 
 
 def test_a_valid_save_gives_the_wanted_values() -> None:
@@ -92,7 +92,7 @@ def test_every_refusal_names_the_pupil_and_the_field_and_nothing_passes() -> Non
         check(req(score="0"), req("AM_NHAC", "X", "8"), req(student="s-binh"))
     fields = info.value.fields
     assert fields["cells.s-an.TOAN.score"].startswith("Nguyễn Văn An – Điểm: ")
-    assert "Mức đạt được của môn học là T/H/C" in fields["cells.s-an.AM_NHAC.level"]
+    assert "Mức đạt được của môn học là T (Hoàn thành tốt)" in fields["cells.s-an.AM_NHAC.level"]
     assert fields["cells.s-an.AM_NHAC.score"] == (
         "Nguyễn Văn An – Điểm: Kỳ CK1 môn Nghệ thuật (Âm nhạc) không có bài kiểm tra định kì"
     )
@@ -129,7 +129,10 @@ def test_the_save_decision_per_cell() -> None:
 def test_a_conflict_says_who_changed_what_and_that_nothing_is_lost() -> None:
     stored = StoredCell(CellValue("H", 7), 3, "Cô Hoa", datetime(2025, 12, 20, 1, 0, tzinfo=UTC))
     text = conflict_message(stored, "08:00 20/12/2025")
-    assert "Cô Hoa" in text and "H 7" in text and "08:00 20/12/2025" in text and "được giữ" in text
+    assert "Cô Hoa" in text
+    assert "H 7" in text
+    assert "08:00 20/12/2025" in text
+    assert "được giữ" in text
 
 
 def test_changed_fields_compare_as_stored_text() -> None:
@@ -151,35 +154,3 @@ def test_dates_are_read_as_dd_mm_yyyy() -> None:
     with pytest.raises(ValidationError) as info:
         parse_vn_date("31/02/2025", "opens_on")
     assert "dd/mm/yyyy" in info.value.fields["opens_on"]
-
-
-def windows(**changes: Window) -> dict[Period, Window]:
-    base = {
-        Period.GK1: Window(date(2025, 10, 20), date(2025, 11, 5)),
-        Period.CK1: Window(date(2025, 12, 20), date(2026, 1, 10)),
-        Period.GK2: Window(date(2026, 3, 10), date(2026, 3, 25)),
-        Period.CN: Window(date(2026, 5, 10), date(2026, 5, 31)),
-    }
-    base.update({Period(k): v for k, v in changes.items()})
-    return base
-
-
-def test_windows_must_be_ordered_and_inside_the_year() -> None:
-    check_windows(windows(), date(2025, 9, 5), date(2026, 5, 31))
-    with pytest.raises(ValidationError) as info:
-        check_windows(
-            windows(GK1=Window(date(2025, 11, 5), date(2025, 11, 1)), CN=Window(date(2026, 5, 10), date(2026, 6, 30))),
-            date(2025, 9, 5),
-            date(2026, 5, 31),
-        )
-    assert set(info.value.fields) == {"windows.GK1", "windows.CN"}
-    with pytest.raises(ValidationError) as info:
-        check_windows(windows(GK2=Window(date(2025, 12, 1), date(2025, 12, 2))), None, None)
-    assert "phải bắt đầu sau kỳ CK1" in info.value.fields["windows.GK2"]
-
-
-def test_outside_the_window_a_write_is_refused_with_the_dates() -> None:
-    window = Window(date(2025, 12, 20), date(2026, 1, 10))
-    assert window_refusal(window, date(2026, 1, 10), Period.CK1) is None
-    refusal = window_refusal(window, date(2026, 1, 11), Period.CK1)
-    assert refusal and "20/12/2025 – 10/01/2026" in refusal

@@ -64,4 +64,4 @@ outbox = outbox_table(event_metadata)
 inbox = inbox_table(event_metadata)
 
 # The grade book (issue 5); imported last because it adds to this module's metadata.
-from school_grades.adapters import tables_gradebook  # noqa: E402,F401
+from school_grades.adapters import tables_gradebook, tables_gradebook_saves  # noqa: E402,F401

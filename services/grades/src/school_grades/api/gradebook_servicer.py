@@ -32,8 +32,8 @@ from school_grades.app.gradebook_excel import Workbooks, export_sheet, import_sh
 from school_grades.app.gradebook_ports import BankComment
 from school_grades.domain.errors import DomainError, NotFoundError
 from school_grades.domain.gradebook_cells import CellRequest
-from schoolkit.context import Caller, current_request_id
 from schoolkit import grpc_errors as errors
+from schoolkit.context import Caller, current_request_id
 from schoolkit.grpc_server import current_caller, require
 
 SERVICE_NAME = pb.DESCRIPTOR.services_by_name["GradebookService"].full_name
@@ -120,7 +120,9 @@ def result_message(result: SaveResult) -> pb.SaveCellsResponse:
 
 
 def conflict_message(conflict: Conflict) -> pb.CellConflict:
-    return pb.CellConflict(current=cell_message(conflict.current), sent=cell_input(conflict.sent), message=conflict.message)
+    return pb.CellConflict(
+        current=cell_message(conflict.current), sent=cell_input(conflict.sent), message=conflict.message
+    )
 
 
 def window_message(code: str, name: str, opens: str, closes: str, stored: bool) -> pb.PeriodWindow:
@@ -332,7 +334,9 @@ class GradebookServicer(gradebook_pb2_grpc.GradebookServiceServicer):
             expected_version=request.expected_version,
         )
         with refusals():
-            return pb.RecordRetestResponse(cell=cell_message(self._uc.record_retest(actor_of(caller), caller.school_id, cmd)))
+            return pb.RecordRetestResponse(
+                cell=cell_message(self._uc.record_retest(actor_of(caller), caller.school_id, cmd))
+            )
 
     def GetCellHistory(
         self, request: pb.GetCellHistoryRequest, context: grpc.ServicerContext

@@ -31,10 +31,19 @@ from school_grades.app.gradebook_ports import (
 )
 from school_grades.domain.errors import DomainError, NotFoundError, ValidationError
 from school_grades.domain.evaluation import check_score, last_attempt, official_score
-from school_grades.domain.gradebook_cells import (
-    LEVELS,
+from school_grades.domain.gradebook import (
     QUALITIES_SHEET,
     CellKind,
+    Window,
+    WindowSpec,
+    check_window,
+    check_window_dates,
+    default_window,
+    write_refusal,
+)
+from school_grades.domain.gradebook import may_write as may_write_cell
+from school_grades.domain.gradebook_cells import (
+    LEVELS,
     CellRequest,
     CellValue,
     Outcome,
@@ -43,10 +52,11 @@ from school_grades.domain.gradebook_cells import (
     check_cells,
     conflict_message,
     decide,
+    parse_score,
+    parse_vn_date,
 )
 from school_grades.domain.locking import check_reason, check_write
-from school_grades.domain.period_windows import Window, check_windows, window_refusal
-from school_grades.domain.programme import Kind, Period, Programme, parse_programme
+from school_grades.domain.programme import Period, Programme, parse_programme
 
 VIETNAM = timezone(timedelta(hours=7), "ICT")
 IDEMPOTENCY_KEY_MAX = 100
@@ -54,7 +64,6 @@ COMMENT_TEXT_MAX = 500
 PROGRAMME_MAX_BYTES = 200_000
 
 Clock = Callable[[], datetime]
-DefaultWindows = Callable[[YearInfo], Mapping[Period, Window]]
 
 
 class ForbiddenError(DomainError):
@@ -73,16 +82,17 @@ class StaleError(DomainError):
 
 
 def may_write(actor: Actor, class_id: str, kind: CellKind, item_code: str) -> bool:
-    """SUBJECT cells need the (class, subject) assignment (the GVCN also writes the homeroom's HĐTN);
-    ITEM cells (qualities, competencies) need the homeroom; a school-wide role may correct any."""
-    if "grades:score:write" not in actor.permissions:
-        return False
-    if actor.school_wide:
-        return True
-    homeroom = f"class:{class_id}" in actor.scopes
-    if kind is CellKind.ITEM:
-        return homeroom
-    return f"class_subject:{class_id}:{item_code}" in actor.scopes or (homeroom and item_code == "HDTN")
+    """The write permission, then the assignment rules of domain/gradebook.may_write."""
+    return "grades:score:write" in actor.permissions and may_write_cell(actor.scopes, class_id, kind, item_code)
+
+
+def window_refusal(window: Window, today: date, period: Period) -> str | None:
+    """Why a write is refused today (outside the entry window), or None."""
+    try:
+        check_window(window, today, period)
+    except ValidationError as err:
+        return err.message
+    return None
 
 
 # -- results ----------------------------------------------------------------------------------------
@@ -257,14 +267,12 @@ def check_programme_text(body: str, year: YearInfo) -> Programme:
     except (KeyError, TypeError, ValueError) as err:
         raise _field_error("body", f"Chương trình không hợp lệ: {err}") from None
     if programme.school_year != year.name:
-        raise _field_error(
-            "body", f"Tệp ghi năm học {programme.school_year}, không phải năm học {year.name} đang sửa"
-        )
+        raise _field_error("body", f"Tệp ghi năm học {programme.school_year}, không phải năm học {year.name} đang sửa")
     return programme
 
 
 class GradebookUseCases:
-    def __init__(self, uow: GradebookUnitOfWork, clock: Clock, default_windows: DefaultWindows) -> None:
+    def __init__(self, uow: GradebookUnitOfWork, clock: Clock, default_windows: WindowSpec) -> None:
         self._uow = uow
         self._clock = clock
         self._default_windows = default_windows
@@ -299,8 +307,12 @@ class GradebookUseCases:
 
     def _windows(self, repo: GradebookRepository, school_id: str, year: YearInfo) -> dict[Period, tuple[Window, bool]]:
         stored = repo.windows(school_id, year.id)
-        defaults = self._default_windows(year)
-        return {p: (stored[p], True) if p in stored else (defaults[p], False) for p in Period}
+        return {
+            p: (stored[p], True)
+            if p in stored
+            else (default_window(self._default_windows, p, year.starts_on, year.ends_on), False)
+            for p in Period
+        }
 
     @staticmethod
     def _columns(programme: Programme, grade: int, period: Period, subject_code: str) -> tuple[str, list[Column]]:
@@ -323,9 +335,7 @@ class GradebookUseCases:
             (s.code, s.name, may_write(actor, school_class.id, CellKind.SUBJECT, s.code))
             for s in programme.subjects_of(grade)
         ]
-        choices.append(
-            (QUALITIES_SHEET, "Phẩm chất và năng lực", may_write(actor, school_class.id, CellKind.ITEM, ""))
-        )
+        choices.append((QUALITIES_SHEET, "Phẩm chất và năng lực", may_write(actor, school_class.id, CellKind.ITEM, "")))
         return choices
 
     # -- the sheet ------------------------------------------------------------------------------
@@ -368,7 +378,7 @@ class GradebookUseCases:
             write_refusal=refusal or "",
             window=window,
             window_stored=window_stored,
-            window_open=window.contains(self._today()),
+            window_open=window.state(self._today()) == "OPEN",
             lock=lock,
             subjects=self._subjects(programme, actor, school_class),
         )
@@ -383,8 +393,9 @@ class GradebookUseCases:
         lock: LockState,
     ) -> str | None:
         """Why the caller may not write this sheet now (None when they may)."""
-        if not all(may_write(actor, school_class.id, c.kind, c.item_code) for c in columns):
-            return "Bạn không được phân công nhập nội dung này của lớp"
+        for c in columns:
+            if not may_write(actor, school_class.id, c.kind, c.item_code):
+                return write_refusal(c.kind, c.item_code, c.name)
         if lock.locked:
             return "Kỳ đánh giá đã khóa; cần Hiệu trưởng hoặc Phó Hiệu trưởng mở khóa (có lý do) trước khi sửa"
         return window_refusal(window, self._today(), period)
@@ -451,25 +462,20 @@ class GradebookUseCases:
         _, columns = self._columns(programme, school_class.grade_level, period, cmd.subject_code)
         kinds = {c.item_code: c.kind for c in columns}
         requests = [
-            CellRequest(c.student_id, c.item_code.strip().upper() or columns[0].item_code, *_rest(c))
-            for c in cmd.cells
+            CellRequest(c.student_id, c.item_code.strip().upper() or columns[0].item_code, *_rest(c)) for c in cmd.cells
         ]
         for req in requests:
             kind = kinds.get(req.item_code, CellKind.SUBJECT)
             if not may_write(actor, school_class.id, kind, req.item_code):
-                message = "Bạn không được phân công nhập nội dung này của lớp"
+                message = write_refusal(kind, req.item_code, programme.name_of(req.item_code))
                 raise ForbiddenError(message, {"subject_code": message})
         reason = self._check_open(repo, school_id, school_class, period, cmd.reason)
         pupils = {p.student_id: p for p in repo.pupils(school_id, school_class.id)}
         tested = frozenset(c.item_code for c in columns if c.tested)
         names = {c.item_code: c.name for c in columns}
-        wanted = check_cells(
-            requests, kinds=kinds, tested=tested, pupils=pupils, names=names, period_name=period.value
-        )
+        wanted = check_cells(requests, kinds=kinds, tested=tested, pupils=pupils, names=names, period_name=period.value)
         year_id = school_class.year.id
-        found = repo.sheet_cells(
-            school_id, year_id, period, {r.student_id for r in requests}, kinds, for_update=True
-        )
+        found = repo.sheet_cells(school_id, year_id, period, {r.student_id for r in requests}, kinds, for_update=True)
         now = self._clock()
         saved: list[SavedCell] = []
         conflicts: list[Conflict] = []
@@ -555,7 +561,7 @@ class GradebookUseCases:
             if column.kind is not CellKind.SUBJECT:
                 raise _field_error("subject_code", "Chỉ môn học có bài kiểm tra định kì mới kiểm tra lại")
             if not may_write(actor, school_class.id, column.kind, column.item_code):
-                message = "Bạn không được phân công nhập nội dung này của lớp"
+                message = write_refusal(column.kind, column.item_code, subject_name)
                 raise ForbiddenError(message, {"subject_code": message})
             if not column.tested:
                 message = f"Kỳ {period.value} môn {subject_name} không có bài kiểm tra định kì"
@@ -565,7 +571,9 @@ class GradebookUseCases:
             if pupil is None or not pupil.editable:
                 raise _field_error("student_id", "Học sinh không còn trong lớp ở kỳ này")
             year_id = school_class.year.id
-            found = repo.sheet_cells(school_id, year_id, period, [pupil.student_id], [column.item_code], for_update=True)
+            found = repo.sheet_cells(
+                school_id, year_id, period, [pupil.student_id], [column.item_code], for_update=True
+            )
             cell_key = (pupil.student_id, column.item_code)
             stored = found.cells.get(cell_key)
             if stored is None or stored.value.score is None:
@@ -667,7 +675,9 @@ class GradebookUseCases:
             raise NotFoundError(message, {"school_year_id": message})
         return ProgrammeView(year, text, 0, False)
 
-    def replace_programme(self, actor: Actor, school_id: str, year_id: str, body: str, expected_version: int) -> ProgrammeView:
+    def replace_programme(
+        self, actor: Actor, school_id: str, year_id: str, body: str, expected_version: int
+    ) -> ProgrammeView:
         with self._uow(False) as repo:
             year = self._year(repo, school_id, year_id)
             check_programme_text(body, year)
@@ -685,29 +695,37 @@ class GradebookUseCases:
         names = _period_names(stored.body if stored else shipped_programme_text(year.name))
         return WindowsView(year, [(p, names.get(p, p.value), w, s) for p, (w, s) in windows.items()])
 
-    def save_windows(self, actor: Actor, school_id: str, year_id: str, wanted: Mapping[str, tuple[str, str]]) -> WindowsView:
+    def save_windows(
+        self, actor: Actor, school_id: str, year_id: str, wanted: Mapping[str, tuple[str, str]]
+    ) -> WindowsView:
         """``wanted`` maps a period code to (opens_on, closes_on) as ISO or dd/mm/yyyy text."""
-        from school_grades.domain.gradebook_cells import parse_vn_date
-
-        windows: dict[Period, Window] = {}
+        parsed: dict[Period, tuple[str, str]] = {}
         problems: dict[str, str] = {}
-        for code, (opens, closes) in wanted.items():
+        for code, dates in wanted.items():
             try:
-                period = Period(code.strip().upper())
+                parsed[Period(code.strip().upper())] = dates
             except ValueError:
                 problems[f"windows.{code}"] = "Kỳ đánh giá là GK1, CK1, GK2 hoặc CN"
-                continue
-            try:
-                windows[period] = Window(
-                    parse_vn_date(opens, f"windows.{period.value}"), parse_vn_date(closes, f"windows.{period.value}")
-                )
-            except ValidationError as err:
-                problems.update(err.fields)
+        for period in Period:
+            if period not in parsed and not problems:
+                problems[f"windows.{period.value}"] = f"Thiếu thời hạn nhập của kỳ {period.value}"
         if problems:
             raise ValidationError("Thời hạn nhập chưa hợp lệ", problems)
         with self._uow(False) as repo:
             year = self._year(repo, school_id, year_id)
-            check_windows(windows, year.starts_on, year.ends_on)
+            windows: dict[Period, Window] = {}
+            for period, (opens, closes) in parsed.items():
+                prefix = f"windows.{period.value}"
+                try:
+                    window = Window(
+                        parse_vn_date(opens, f"{prefix}.opens_on"), parse_vn_date(closes, f"{prefix}.closes_on")
+                    )
+                    check_window_dates(window.opens_on, window.closes_on, year.starts_on, year.ends_on)
+                    windows[period] = window
+                except ValidationError as err:
+                    problems.update({k if k.startswith(prefix) else f"{prefix}.{k}": v for k, v in err.fields.items()})
+            if problems:
+                raise ValidationError("Thời hạn nhập chưa hợp lệ", problems)
             repo.save_windows(school_id, year.id, windows, actor, self._clock())
         return self.windows(school_id, year_id)
 
@@ -732,8 +750,6 @@ def _retest_score(score: str, raw_total: str) -> int:
     if score.strip() and raw_total.strip():
         raise _field_error("raw_total", "Nhập điểm hoặc điểm bài làm, không nhập cả hai")
     if score.strip():
-        from school_grades.domain.gradebook_cells import parse_score
-
         value, problem = parse_score(score)
         if problem or value is None:
             raise _field_error("score", problem or "Hãy nhập điểm")

@@ -11,7 +11,8 @@ from typing import Any, Protocol
 
 from school_grades.app.gradebook import Actor, GradebookUseCases, SaveCells, SaveResult, Sheet
 from school_grades.domain.errors import ValidationError
-from school_grades.domain.gradebook_cells import CellKind, CellRequest, cell_field
+from school_grades.domain.gradebook import CellKind
+from school_grades.domain.gradebook_cells import CellRequest, cell_field
 from schoolkit.spreadsheets import Sheet as WorkbookSheet
 from schoolkit.spreadsheets import is_blank_row, text_cell
 

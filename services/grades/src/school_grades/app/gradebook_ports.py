@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Protocol
 
-from school_grades.domain.gradebook_cells import CellKind, CellValue, Pupil, StoredCell
-from school_grades.domain.period_windows import Window
+from school_grades.domain.gradebook import CellKind, Window
+from school_grades.domain.gradebook_cells import CellValue, Pupil, StoredCell
 from school_grades.domain.programme import Period
 
 
@@ -32,8 +32,8 @@ class Actor:
 class YearInfo:
     id: str
     name: str
-    starts_on: date | None
-    ends_on: date | None
+    starts_on: date
+    ends_on: date
 
 
 @dataclass(frozen=True)
@@ -203,8 +203,9 @@ class GradebookRepository(Protocol):
 
     def lock_state(self, school_id: str, class_id: str, period: Period) -> LockState: ...
 
-    def attempts(self, school_id: str, student_id: str, year_id: str, period: Period, item_code: str) -> list[Attempt]:
-        ...
+    def attempts(
+        self, school_id: str, student_id: str, year_id: str, period: Period, item_code: str
+    ) -> list[Attempt]: ...
 
     def add_attempt(
         self,
@@ -217,8 +218,9 @@ class GradebookRepository(Protocol):
         by: Actor,
     ) -> None: ...
 
-    def changes(self, school_id: str, student_id: str, year_id: str, period: Period, item_code: str) -> list[StoredChange]:
-        ...
+    def changes(
+        self, school_id: str, student_id: str, year_id: str, period: Period, item_code: str
+    ) -> list[StoredChange]: ...
 
     def comments(self, school_id: str, owner_id: str, item_code: str) -> list[BankComment]:
         """The shared comments and ``owner_id``'s, for ``item_code`` and for any item (all when "")."""
@@ -248,11 +250,3 @@ clean exit. A unique-key violation surfaces as DuplicateKeyError."""
 
 class DuplicateKeyError(Exception):
     """Two concurrent writers raced for the same key (idempotency key, first insert of a cell)."""
-
-
-class Workbooks(Protocol):
-    """Excel reading and writing (schoolkit.spreadsheets.OpenpyxlSpreadsheets fits)."""
-
-    def read(self, data: bytes, sheet: str, *, or_first: bool = False) -> list[list[object]]: ...
-
-    def write(self, sheet: str, header: list[str], rows: list[list[object]]) -> bytes: ...

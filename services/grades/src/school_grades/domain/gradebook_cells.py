@@ -18,27 +18,14 @@ from enum import StrEnum
 
 from school_grades.domain.errors import ValidationError
 from school_grades.domain.evaluation import ItemLevel, SubjectLevel, score_problem
+from school_grades.domain.gradebook import CellKind, parse_level
 
-# The sheet of the 15 qualities and competencies is asked for with this pseudo subject code.
-QUALITIES_SHEET = "PC_NL"
 COMMENT_MAX_LENGTH = 500
 CELL_FIELDS = ("level", "score", "comment")
-
-
-class CellKind(StrEnum):
-    SUBJECT = "SUBJECT"  # a subject or HĐTN: levels T/H/C, maybe a test score
-    ITEM = "ITEM"  # a quality or competency: levels T/Đ/C, never a score
-
 
 LEVELS: Mapping[CellKind, tuple[str, ...]] = {
     CellKind.SUBJECT: tuple(level.value for level in SubjectLevel),
     CellKind.ITEM: tuple(level.value for level in ItemLevel),
-}
-
-# Typing "Đ" needs a Vietnamese keyboard; "D" (and lower case) mean the same on the grid.
-_LEVEL_ALIASES: Mapping[CellKind, Mapping[str, str]] = {
-    CellKind.SUBJECT: {"T": "T", "H": "H", "C": "C"},
-    CellKind.ITEM: {"T": "T", "Đ": "Đ", "D": "Đ", "C": "C"},
 }
 
 
@@ -99,18 +86,13 @@ def cell_field(student_id: str, item_code: str, name: str) -> str:
     return f"cells.{student_id}.{item_code}.{name}"
 
 
-def parse_level(kind: CellKind, raw: str) -> tuple[str, str | None]:
-    """(level, problem): the level typed, normalised ("d" → "Đ" for qualities), or why it is refused."""
-    text = raw.strip().upper()
-    if not text:
-        return "", None
-    level = _LEVEL_ALIASES[kind].get(text)
-    if level is None:
-        allowed = "/".join(LEVELS[kind])
-        if kind is CellKind.SUBJECT:
-            return "", f"Mức đạt được của môn học là {allowed} (Hoàn thành tốt, Hoàn thành, Chưa hoàn thành)"
-        return "", f"Mức đạt được của phẩm chất, năng lực là {allowed} (Tốt, Đạt, Cần cố gắng)"
-    return level, None
+def level_problem(kind: CellKind, raw: str) -> tuple[str, str | None]:
+    """(level, problem): the level typed, normalised by gradebook.parse_level ("d" → "Đ" for
+    qualities), or why it is refused."""
+    try:
+        return parse_level(kind, raw) or "", None
+    except ValidationError as err:
+        return "", err.message
 
 
 _NUMBER = re.compile(r"^[+-]?\d+([.,]\d+)?$")
@@ -170,9 +152,9 @@ def check_cells(
         if (req.student_id, req.item_code) in wanted:
             refuse(req, "level", "Ô", "được gửi hai lần trong cùng một lần lưu")
             continue
-        level, level_problem = parse_level(kind, req.level)
-        if level_problem:
-            refuse(req, "level", "Mức đạt được", level_problem)
+        level, level_refused = level_problem(kind, req.level)
+        if level_refused:
+            refuse(req, "level", "Mức đạt được", level_refused)
         score, score_problem_text = parse_score(req.score)
         if score_problem_text:
             refuse(req, "score", "Điểm", score_problem_text)
