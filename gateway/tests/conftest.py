@@ -40,7 +40,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from google.protobuf import timestamp_pb2
 
-from school.grades.v1 import grades_pb2, grades_pb2_grpc
+from school.grades.v1 import gradebook_pb2_grpc, grades_pb2, grades_pb2_grpc
 from school.identity.v1 import (
     access_pb2,
     access_pb2_grpc,
@@ -1592,7 +1592,13 @@ def fake_upstreams(keys: tuple[Path, Path]) -> Iterator[Upstreams]:
         ),
         "grades": start_server(
             register=[
-                registrar(grades_pb2_grpc.add_GradesServiceServicer_to_server, grades, "school.grades.v1.GradesService")
+                registrar(grades_pb2_grpc.add_GradesServiceServicer_to_server, grades, "school.grades.v1.GradesService"),
+                # The grade book (issue 5): served, unimplemented; tests/test_gradebook.py uses the real service.
+                registrar(
+                    gradebook_pb2_grpc.add_GradebookServiceServicer_to_server,
+                    gradebook_pb2_grpc.GradebookServiceServicer(),
+                    "school.grades.v1.GradebookService",
+                ),
             ],
             verifier=TokenVerifier(public, audience="grades"),
         ),

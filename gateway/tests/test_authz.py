@@ -400,3 +400,31 @@ def test_undeclared_plugin_route_is_denied_even_for_the_principal(environ: dict[
     response = client.get("/api/v1/undeclared")
     assert response.status_code == 403
     assert response.json["error"]["code"] == "permission_denied"
+
+
+# Issue 5, the grade book (sổ theo dõi chất lượng giáo dục).
+EXPECTED_ROUTES.update(
+    {
+        ("/api/v1/classes/<id:class_id>/gradebook", "GET"): "grades:score:read",
+        ("/api/v1/classes/<id:class_id>/gradebook", "POST"): "grades:score:write",
+        ("/api/v1/classes/<id:class_id>/gradebook/export", "GET"): "grades:score:read",
+        ("/api/v1/classes/<id:class_id>/gradebook/history", "GET"): "grades:score:read",
+        ("/api/v1/classes/<id:class_id>/gradebook/import", "POST"): "grades:score:write",
+        ("/api/v1/classes/<id:class_id>/gradebook/retests", "POST"): "grades:score:write",
+        ("/api/v1/gradebook/comments", "GET"): "grades:score:read",
+        ("/api/v1/gradebook/comments", "POST"): "grades:score:write",
+        ("/api/v1/gradebook/comments/<id:comment_id>", "DELETE"): "grades:score:write",
+        ("/gradebook", "GET"): "grades:score:read",
+        ("/gradebook/comments", "POST"): "grades:score:write",
+        ("/gradebook/settings", "GET"): "grades:programme:write",
+        ("/gradebook/settings/programme", "POST"): "grades:programme:write",
+        ("/gradebook/settings/programme.json", "GET"): "grades:programme:write",
+        ("/gradebook/settings/windows", "POST"): "grades:programme:write",
+        ("/classes/<id:class_id>/gradebook", "GET"): "grades:score:read",
+        ("/classes/<id:class_id>/gradebook", "POST"): "grades:score:write",
+        ("/classes/<id:class_id>/gradebook/export", "GET"): "grades:score:read",
+        ("/classes/<id:class_id>/gradebook/history", "GET"): "grades:score:read",
+        ("/classes/<id:class_id>/gradebook/import", "POST"): "grades:score:write",
+        ("/classes/<id:class_id>/gradebook/retest", "POST"): "grades:score:write",
+    }
+)

@@ -30,6 +30,7 @@ def test_readyz_is_200_when_every_upstream_serves(client: FlaskClient) -> None:
             {"name": "students.lists", "status": "SERVING"},
             {"name": "students.attendance", "status": "SERVING"},
             {"name": "grades", "status": "SERVING"},
+            {"name": "grades.gradebook", "status": "SERVING"},
         ],
     }
 
@@ -49,6 +50,7 @@ def test_readyz_is_503_when_an_upstream_is_not_serving(client: FlaskClient, upst
         "students.lists": "SERVING",
         "students.attendance": "SERVING",
         "grades": "NOT_SERVING",
+        "grades.gradebook": "NOT_SERVING",
     }
 
 

@@ -41,7 +41,7 @@ def gradebook() -> Any:
 # --- Schemas -------------------------------------------------------------------------------------
 
 
-class SheetArgs(Schema):
+class GradebookSheetArgs(Schema):
     period = String(required=True, validate=_PERIOD, metadata={"label": N_("Assessment period"), "example": "CK1"})
     subject = String(
         required=True,
@@ -50,7 +50,7 @@ class SheetArgs(Schema):
     )
 
 
-class CellSchema(Schema):
+class GradebookCellSchema(Schema):
     student_id = String(required=True)
     item_code = String(required=True)
     level = String(required=True, metadata={"description": "T/H/C (subjects), T/Đ/C (qualities); empty: not set."})
@@ -62,7 +62,7 @@ class CellSchema(Schema):
     attempts = Integer(required=True, metadata={"description": "Test attempts (more than 1 after a retest)."})
 
 
-class ColumnSchema(Schema):
+class GradebookColumnSchema(Schema):
     item_code = String(required=True)
     name = String(required=True)
     kind = String(required=True, metadata={"enum": ["SUBJECT", "ITEM"]})
@@ -70,16 +70,16 @@ class ColumnSchema(Schema):
     levels = List(String(), required=True)
 
 
-class RowSchema(Schema):
+class GradebookRowSchema(Schema):
     student_id = String(required=True)
     student_code = String(required=True)
     full_name = String(required=True)
     left_on = Date(required=True, allow_none=True, metadata={"description": "Set for a pupil who left the class."})
     editable = Boolean(required=True)
-    cells = List(Nested(CellSchema), required=True)
+    cells = List(Nested(GradebookCellSchema), required=True)
 
 
-class WindowSchema(Schema):
+class GradebookWindowSchema(Schema):
     period = String(required=True)
     name = String(required=True)
     opens_on = Date(required=True, allow_none=True)
@@ -87,13 +87,13 @@ class WindowSchema(Schema):
     stored = Boolean(required=True)
 
 
-class SubjectChoiceSchema(Schema):
+class GradebookSubjectChoiceSchema(Schema):
     code = String(required=True)
     name = String(required=True)
     may_write = Boolean(required=True)
 
 
-class SheetSchema(Schema):
+class GradebookSheetSchema(Schema):
     class_id = String(required=True)
     class_name = String(required=True)
     grade_level = Integer(required=True)
@@ -103,18 +103,18 @@ class SheetSchema(Schema):
     period_name = String(required=True)
     subject_code = String(required=True)
     subject_name = String(required=True)
-    columns = List(Nested(ColumnSchema), required=True)
-    rows = List(Nested(RowSchema), required=True)
+    columns = List(Nested(GradebookColumnSchema), required=True)
+    rows = List(Nested(GradebookRowSchema), required=True)
     may_write = Boolean(required=True)
     write_refusal = String(required=True)
-    window = Nested(WindowSchema, required=True)
+    window = Nested(GradebookWindowSchema, required=True)
     window_open = Boolean(required=True)
     locked = Boolean(required=True)
     reason_required = Boolean(required=True, metadata={"description": "The period was unlocked: give a reason."})
-    subjects = List(Nested(SubjectChoiceSchema), required=True)
+    subjects = List(Nested(GradebookSubjectChoiceSchema), required=True)
 
 
-class CellInputSchema(Schema):
+class GradebookCellInputSchema(Schema):
     student_id = String(required=True, validate=_ID, metadata={"label": N_("Pupil")})
     item_code = String(load_default="", validate=validate.Length(max=40), metadata={"label": N_("Subject")})
     level = String(load_default="", validate=validate.Length(max=10), metadata={"label": N_("Level")})
@@ -131,11 +131,11 @@ class CellInputSchema(Schema):
     )
 
 
-class SaveSchema(Schema):
+class GradebookSaveSchema(Schema):
     period = String(required=True, validate=_PERIOD, metadata={"label": N_("Assessment period")})
     subject_code = String(required=True, validate=_CODE, metadata={"label": N_("Subject")})
     cells = List(
-        Nested(CellInputSchema),
+        Nested(GradebookCellInputSchema),
         required=True,
         validate=validate.Length(min=1, max=2000, error=N_("Send between 1 and 2000 cells.")),
         metadata={"label": N_("Cells")},
@@ -152,19 +152,19 @@ class SaveSchema(Schema):
     )
 
 
-class ConflictSchema(Schema):
-    current = Nested(CellSchema, required=True)
-    sent = Nested(CellInputSchema, required=True)
+class GradebookConflictSchema(Schema):
+    current = Nested(GradebookCellSchema, required=True)
+    sent = Nested(GradebookCellInputSchema, required=True)
     message = String(required=True)
 
 
-class SaveResultSchema(Schema):
-    saved = List(Nested(CellSchema), required=True)
-    conflicts = List(Nested(ConflictSchema), required=True)
+class GradebookSaveResultSchema(Schema):
+    saved = List(Nested(GradebookCellSchema), required=True)
+    conflicts = List(Nested(GradebookConflictSchema), required=True)
     unchanged = Integer(required=True)
 
 
-class RetestSchema(Schema):
+class GradebookRetestSchema(Schema):
     student_id = String(required=True, validate=_ID, metadata={"label": N_("Pupil")})
     period = String(required=True, validate=_PERIOD, metadata={"label": N_("Assessment period")})
     subject_code = String(required=True, validate=_CODE, metadata={"label": N_("Subject")})
@@ -180,17 +180,17 @@ class RetestSchema(Schema):
     )
 
 
-class RetestResultSchema(Schema):
-    cell = Nested(CellSchema, required=True)
+class GradebookRetestResultSchema(Schema):
+    cell = Nested(GradebookCellSchema, required=True)
 
 
-class HistoryArgs(Schema):
+class GradebookHistoryArgs(Schema):
     period = String(required=True, validate=_PERIOD, metadata={"label": N_("Assessment period")})
     item_code = String(required=True, validate=_CODE, metadata={"label": N_("Subject")})
     student_id = String(required=True, validate=_ID, metadata={"label": N_("Pupil")})
 
 
-class ChangeSchema(Schema):
+class GradebookChangeSchema(Schema):
     field = String(required=True, metadata={"enum": ["level", "score", "comment"]})
     old_value = String(required=True)
     new_value = String(required=True)
@@ -199,7 +199,7 @@ class ChangeSchema(Schema):
     reason = String(required=True)
 
 
-class AttemptSchema(Schema):
+class GradebookAttemptSchema(Schema):
     attempt_no = Integer(required=True)
     score = Integer(required=True)
     raw_total = String(required=True)
@@ -208,17 +208,17 @@ class AttemptSchema(Schema):
     recorded_at = DateTime(required=True, allow_none=True)
 
 
-class HistorySchema(Schema):
-    cell = Nested(CellSchema, required=True)
-    changes = List(Nested(ChangeSchema), required=True)
-    attempts = List(Nested(AttemptSchema), required=True)
+class GradebookHistorySchema(Schema):
+    cell = Nested(GradebookCellSchema, required=True)
+    changes = List(Nested(GradebookChangeSchema), required=True)
+    attempts = List(Nested(GradebookAttemptSchema), required=True)
 
 
-class CommentArgs(Schema):
+class GradebookCommentArgs(Schema):
     item_code = String(load_default="", validate=validate.Length(max=40), metadata={"label": N_("Subject")})
 
 
-class CommentSchema(Schema):
+class GradebookCommentSchema(Schema):
     id = String(required=True)
     text = String(required=True)
     item_code = String(required=True)
@@ -226,11 +226,11 @@ class CommentSchema(Schema):
     deletable = Boolean(required=True)
 
 
-class CommentListSchema(Schema):
-    items = List(Nested(CommentSchema), required=True)
+class GradebookCommentListSchema(Schema):
+    items = List(Nested(GradebookCommentSchema), required=True)
 
 
-class NewCommentSchema(Schema):
+class GradebookNewCommentSchema(Schema):
     text = String(
         required=True,
         validate=validate.Length(min=1, max=500, error=N_("Between 1 and 500 characters.")),
@@ -240,15 +240,15 @@ class NewCommentSchema(Schema):
     shared = Boolean(load_default=False, metadata={"label": N_("Shared with the whole school")})
 
 
-class ImportFormSchema(SheetArgs):
+class GradebookImportFormSchema(GradebookSheetArgs):
     idempotency_key = String(load_default="", validate=validate.Length(max=100))
     reason = String(load_default="", validate=validate.Length(max=500), metadata={"label": N_("Reason")})
     workbook = Upload(metadata={"label": N_("Excel file"), "description": ".xlsx, at most 5 MB."})
 
 
-class ImportResultSchema(Schema):
+class GradebookImportResultSchema(Schema):
     errors = List(Nested(RowErrorSchema), required=True, metadata={"description": "When any, nothing was saved."})
-    result = Nested(SaveResultSchema, required=True, allow_none=True)
+    result = Nested(GradebookSaveResultSchema, required=True, allow_none=True)
 
 
 # --- Routes --------------------------------------------------------------------------------------
@@ -277,8 +277,8 @@ def save_request(class_id: str, body: dict[str, Any]) -> pb.SaveCellsRequest:
 
 @blp.route("/classes/<id:class_id>/gradebook", methods=["GET"])
 @permission(READ)
-@blp.arguments(SheetArgs, location="query")
-@blp.response(200, SheetSchema)
+@blp.arguments(GradebookSheetArgs, location="query")
+@blp.response(200, GradebookSheetSchema)
 @blp.alt_response(404, response="NOT_FOUND")
 def get_sheet(args: dict[str, Any], class_id: str) -> dict[str, Any]:
     """The sheet of a class for one period and subject (or PC_NL): pupils, cells, what the caller may do."""
@@ -290,8 +290,8 @@ def get_sheet(args: dict[str, Any], class_id: str) -> dict[str, Any]:
 
 @blp.route("/classes/<id:class_id>/gradebook", methods=["POST"])
 @permission(WRITE)
-@blp.arguments(SaveSchema)
-@blp.response(200, SaveResultSchema)
+@blp.arguments(GradebookSaveSchema)
+@blp.response(200, GradebookSaveResultSchema)
 @blp.alt_response(404, response="NOT_FOUND")
 @blp.alt_response(409, response="CONFLICT")
 def save_cells(body: dict[str, Any], class_id: str) -> dict[str, Any]:
@@ -303,8 +303,8 @@ def save_cells(body: dict[str, Any], class_id: str) -> dict[str, Any]:
 
 @blp.route("/classes/<id:class_id>/gradebook/retests", methods=["POST"])
 @permission(WRITE)
-@blp.arguments(RetestSchema)
-@blp.response(200, RetestResultSchema)
+@blp.arguments(GradebookRetestSchema)
+@blp.response(200, GradebookRetestResultSchema)
 @blp.alt_response(404, response="NOT_FOUND")
 @blp.alt_response(409, response="CONFLICT")
 def record_retest(body: dict[str, Any], class_id: str) -> dict[str, Any]:
@@ -315,8 +315,8 @@ def record_retest(body: dict[str, Any], class_id: str) -> dict[str, Any]:
 
 @blp.route("/classes/<id:class_id>/gradebook/history", methods=["GET"])
 @permission(READ)
-@blp.arguments(HistoryArgs, location="query")
-@blp.response(200, HistorySchema)
+@blp.arguments(GradebookHistoryArgs, location="query")
+@blp.response(200, GradebookHistorySchema)
 @blp.alt_response(404, response="NOT_FOUND")
 def cell_history(args: dict[str, Any], class_id: str) -> dict[str, Any]:
     """Every change of one cell (who, when, old → new, reason) and every test attempt."""
@@ -326,7 +326,7 @@ def cell_history(args: dict[str, Any], class_id: str) -> dict[str, Any]:
 
 @blp.route("/classes/<id:class_id>/gradebook/export", methods=["GET"])
 @permission(READ)
-@blp.arguments(SheetArgs, location="query")
+@blp.arguments(GradebookSheetArgs, location="query")
 @blp.response(200, {"type": "string", "format": "binary"}, content_type=XLSX_MIMETYPE)
 @blp.alt_response(404, response="NOT_FOUND")
 def export_sheet(args: dict[str, Any], class_id: str) -> flask.Response:
@@ -358,8 +358,8 @@ def import_upload(class_id: str, form: dict[str, Any]) -> dict[str, Any]:
 @blp.route("/classes/<id:class_id>/gradebook/import", methods=["POST"])
 @permission(WRITE)
 @max_body(UPLOAD_BODY_BYTES)
-@blp.arguments(ImportFormSchema, location="form", content_type="multipart/form-data")
-@blp.response(200, ImportResultSchema)
+@blp.arguments(GradebookImportFormSchema, location="form", content_type="multipart/form-data")
+@blp.response(200, GradebookImportResultSchema)
 @blp.alt_response(404, response="NOT_FOUND")
 def import_sheet(form: dict[str, Any], class_id: str) -> dict[str, Any]:
     """Import a sheet exported before (multipart file "workbook"): all rows or none; cells changed
@@ -369,8 +369,8 @@ def import_sheet(form: dict[str, Any], class_id: str) -> dict[str, Any]:
 
 @blp.route("/gradebook/comments", methods=["GET"])
 @permission(READ)
-@blp.arguments(CommentArgs, location="query")
-@blp.response(200, CommentListSchema)
+@blp.arguments(GradebookCommentArgs, location="query")
+@blp.response(200, GradebookCommentListSchema)
 def list_comments(args: dict[str, Any]) -> dict[str, Any]:
     """The comment bank: the caller's own comments and the school's shared ones."""
     answer = gradebook().ListComments(pb.ListCommentsRequest(item_code=args["item_code"]))
@@ -379,8 +379,8 @@ def list_comments(args: dict[str, Any]) -> dict[str, Any]:
 
 @blp.route("/gradebook/comments", methods=["POST"])
 @permission(WRITE)
-@blp.arguments(NewCommentSchema)
-@blp.response(201, CommentSchema)
+@blp.arguments(GradebookNewCommentSchema)
+@blp.response(201, GradebookCommentSchema)
 def add_comment(body: dict[str, Any]) -> dict[str, Any]:
     """Add a comment to the caller's bank (shared: the school's, for a school-wide role)."""
     return convert.comment(gradebook().AddComment(pb.AddCommentRequest(**body)).comment)
