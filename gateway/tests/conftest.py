@@ -1592,7 +1592,9 @@ def fake_upstreams(keys: tuple[Path, Path]) -> Iterator[Upstreams]:
         ),
         "grades": start_server(
             register=[
-                registrar(grades_pb2_grpc.add_GradesServiceServicer_to_server, grades, "school.grades.v1.GradesService"),
+                registrar(
+                    grades_pb2_grpc.add_GradesServiceServicer_to_server, grades, "school.grades.v1.GradesService"
+                ),
                 # The grade book (issue 5): served, unimplemented; tests/test_gradebook.py uses the real service.
                 registrar(
                     gradebook_pb2_grpc.add_GradebookServiceServicer_to_server,

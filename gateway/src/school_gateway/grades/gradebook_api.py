@@ -4,6 +4,7 @@ of a cell, the comment bank and the Excel round trip, from the grades service's 
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import flask
@@ -16,6 +17,7 @@ from school_gateway.api import ApiBlueprint
 from school_gateway.authz import permission
 from school_gateway.errors import N_, GatewayError, translate
 from school_gateway.grades import gradebook_convert as convert
+from school_gateway.i18n import VIETNAM
 from school_gateway.schemas import Boolean, Date, DateTime, Integer, List, Nested, RowErrorSchema, Schema, String
 from school_gateway.upstream import stub
 from school_gateway.workbooks import UPLOAD_BODY_BYTES, XLSX_MIMETYPE, max_body, read_workbook, send_workbook
@@ -42,11 +44,19 @@ def gradebook() -> Any:
 
 
 class GradebookSheetArgs(Schema):
-    period = String(required=True, validate=_PERIOD, metadata={"label": N_("Assessment period"), "example": "CK1"})
+    period = String(
+        load_default="",
+        validate=validate.Regexp(r"^(GK1|CK1|GK2|CN)?$", error=N_("Choose a period: GK1, CK1, GK2 or CN.")),
+        metadata={"label": N_("Assessment period"), "example": "CK1", "description": "Absent: this month's."},
+    )
     subject = String(
-        required=True,
-        validate=_CODE,
-        metadata={"label": N_("Subject"), "description": "A subject code, or PC_NL for qualities and competencies."},
+        load_default="",
+        validate=validate.Regexp(r"^[A-Z0-9_]{0,40}$", error=N_("Invalid subject code.")),
+        metadata={
+            "label": N_("Subject"),
+            "description": "A subject code, or PC_NL for qualities and competencies. Absent: the first the "
+            "caller may write.",
+        },
     )
 
 
@@ -184,10 +194,8 @@ class GradebookRetestResultSchema(Schema):
     cell = Nested(GradebookCellSchema, required=True)
 
 
-class GradebookHistoryArgs(Schema):
-    period = String(required=True, validate=_PERIOD, metadata={"label": N_("Assessment period")})
-    item_code = String(required=True, validate=_CODE, metadata={"label": N_("Subject")})
-    student_id = String(required=True, validate=_ID, metadata={"label": N_("Pupil")})
+class GradebookHistoryArgs(GradebookSheetArgs):
+    pass
 
 
 class GradebookChangeSchema(Schema):
@@ -226,6 +234,10 @@ class GradebookCommentSchema(Schema):
     deletable = Boolean(required=True)
 
 
+class GradebookCommentRefSchema(Schema):
+    comment_id = String(required=True, validate=_ID, metadata={"label": N_("Comment")})
+
+
 class GradebookCommentListSchema(Schema):
     items = List(Nested(GradebookCommentSchema), required=True)
 
@@ -252,6 +264,34 @@ class GradebookImportResultSchema(Schema):
 
 
 # --- Routes --------------------------------------------------------------------------------------
+
+
+def period_now() -> str:
+    """The period a teacher most likely works on this month (the default when none is asked)."""
+    month = dt.datetime.now(VIETNAM).month
+    if month in (10, 11):
+        return "GK1"
+    if month in (12, 1):
+        return "CK1"
+    if month in (2, 3, 4):
+        return "GK2"
+    return "CN" if month in (5, 6, 7, 8) else "GK1"
+
+
+def fetch_sheet(class_id: str, period: str, subject: str) -> Any:
+    """The sheet (GetSheetResponse); with no subject asked, the first the caller may write (else
+    the grade's first subject). The service checks the class is in the caller's reach."""
+    period = period or period_now()
+    answer = gradebook().GetSheet(
+        pb.GetSheetRequest(class_id=class_id, period=period, subject_code=subject or "TIENG_VIET")
+    )
+    if not subject and not answer.may_write:
+        writable = [s.code for s in answer.subjects if s.may_write and s.code != answer.subject_code]
+        if writable:
+            answer = gradebook().GetSheet(
+                pb.GetSheetRequest(class_id=class_id, period=period, subject_code=writable[0])
+            )
+    return answer
 
 
 def save_request(class_id: str, body: dict[str, Any]) -> pb.SaveCellsRequest:
@@ -282,10 +322,7 @@ def save_request(class_id: str, body: dict[str, Any]) -> pb.SaveCellsRequest:
 @blp.alt_response(404, response="NOT_FOUND")
 def get_sheet(args: dict[str, Any], class_id: str) -> dict[str, Any]:
     """The sheet of a class for one period and subject (or PC_NL): pupils, cells, what the caller may do."""
-    answer = gradebook().GetSheet(
-        pb.GetSheetRequest(class_id=class_id, period=args["period"], subject_code=args["subject"])
-    )
-    return convert.sheet(answer)
+    return convert.sheet(fetch_sheet(class_id, args["period"], args["subject"]))
 
 
 @blp.route("/classes/<id:class_id>/gradebook", methods=["POST"])
@@ -313,14 +350,22 @@ def record_retest(body: dict[str, Any], class_id: str) -> dict[str, Any]:
     return {"cell": convert.cell(answer.cell)}
 
 
-@blp.route("/classes/<id:class_id>/gradebook/history", methods=["GET"])
+@blp.route("/classes/<id:class_id>/gradebook/students/<id:student_id>/history", methods=["GET"])
 @permission(READ)
 @blp.arguments(GradebookHistoryArgs, location="query")
 @blp.response(200, GradebookHistorySchema)
 @blp.alt_response(404, response="NOT_FOUND")
-def cell_history(args: dict[str, Any], class_id: str) -> dict[str, Any]:
-    """Every change of one cell (who, when, old → new, reason) and every test attempt."""
-    answer = gradebook().GetCellHistory(pb.GetCellHistoryRequest(class_id=class_id, **args))
+def cell_history(args: dict[str, Any], class_id: str, student_id: str) -> dict[str, Any]:
+    """Every change of one pupil's cell (who, when, old → new, reason) and every test attempt;
+    ``subject`` names the item (a subject, quality or competency code; absent: TIENG_VIET)."""
+    answer = gradebook().GetCellHistory(
+        pb.GetCellHistoryRequest(
+            class_id=class_id,
+            student_id=student_id,
+            period=args["period"] or period_now(),
+            item_code=args["subject"] or "TIENG_VIET",
+        )
+    )
     return convert.history(answer)
 
 
@@ -331,13 +376,16 @@ def cell_history(args: dict[str, Any], class_id: str) -> dict[str, Any]:
 @blp.alt_response(404, response="NOT_FOUND")
 def export_sheet(args: dict[str, Any], class_id: str) -> flask.Response:
     """The sheet as .xlsx; fill it and import it back."""
+    sheet = fetch_sheet(class_id, args["period"], args["subject"])
     answer = gradebook().ExportSheet(
-        pb.ExportSheetRequest(class_id=class_id, period=args["period"], subject_code=args["subject"])
+        pb.ExportSheetRequest(class_id=class_id, period=sheet.period, subject_code=sheet.subject_code)
     )
     return send_workbook(answer.workbook, answer.filename, "so-theo-doi")
 
 
 def import_upload(class_id: str, form: dict[str, Any]) -> dict[str, Any]:
+    # The class first (the service answers 403/404 for a class out of reach), then the file.
+    sheet = fetch_sheet(class_id, form["period"], form["subject"])
     data, problem = read_workbook(request.files.get("workbook"))
     if problem:
         message = translate(problem)
@@ -345,8 +393,8 @@ def import_upload(class_id: str, form: dict[str, Any]) -> dict[str, Any]:
     answer = gradebook().ImportSheet(
         pb.ImportSheetRequest(
             class_id=class_id,
-            period=form["period"],
-            subject_code=form["subject"],
+            period=sheet.period,
+            subject_code=sheet.subject_code,
             workbook=data,
             idempotency_key=form["idempotency_key"],
             reason=form["reason"],
@@ -386,10 +434,11 @@ def add_comment(body: dict[str, Any]) -> dict[str, Any]:
     return convert.comment(gradebook().AddComment(pb.AddCommentRequest(**body)).comment)
 
 
-@blp.route("/gradebook/comments/<id:comment_id>", methods=["DELETE"])
+@blp.route("/gradebook/comments/delete", methods=["POST"])
 @permission(WRITE)
+@blp.arguments(GradebookCommentRefSchema)
 @blp.response(204)
 @blp.alt_response(404, response="NOT_FOUND")
-def delete_comment(comment_id: str) -> None:
+def delete_comment(body: dict[str, Any]) -> None:
     """Remove one of the caller's comments (a shared one: school-wide roles only)."""
-    gradebook().DeleteComment(pb.DeleteCommentRequest(comment_id=comment_id))
+    gradebook().DeleteComment(pb.DeleteCommentRequest(comment_id=body["comment_id"]))

@@ -6,7 +6,6 @@ programme JSON of a school year)."""
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import uuid
 from typing import Any
@@ -21,8 +20,7 @@ from school.students.v1 import students_pb2
 from school_gateway.authz import permission
 from school_gateway.errors import from_rpc_error, translate
 from school_gateway.grades import gradebook_convert as convert
-from school_gateway.grades.gradebook_api import gradebook
-from school_gateway.i18n import VIETNAM
+from school_gateway.grades.gradebook_api import fetch_sheet, gradebook, period_now
 from school_gateway.i18n import gettext as _
 from school_gateway.pages import FORM_STATUSES, can_open, render
 from school_gateway.students.years import chosen_year, school_years
@@ -36,36 +34,14 @@ QUALITIES = "PC_NL"
 PROGRAMME_MAX_BYTES = 200_000
 
 
-def _period_now() -> str:
-    """The period a teacher most likely works on this month (the page's default)."""
-    month = dt.datetime.now(VIETNAM).month
-    if month in (10, 11):
-        return "GK1"
-    if month in (12, 1):
-        return "CK1"
-    if month in (2, 3, 4):
-        return "GK2"
-    return "CN" if month in (5, 6, 7, 8) else "GK1"
-
-
 def _wanted() -> tuple[str, str]:
     period = request.values.get("period", "")[:3].upper()
     subject = request.values.get("subject", "")[:40].upper()
-    return (period if period in convert.PERIODS else _period_now()), subject
+    return (period if period in convert.PERIODS else period_now()), subject
 
 
 def _fetch(class_id: str, period: str, subject: str) -> dict[str, Any]:
-    """The sheet; with no subject asked, the first one the caller may write (else the first)."""
-    answer = gradebook().GetSheet(
-        pb.GetSheetRequest(class_id=class_id, period=period, subject_code=subject or "TIENG_VIET")
-    )
-    if not subject and not answer.may_write:
-        writable = [s.code for s in answer.subjects if s.may_write and s.code != answer.subject_code]
-        if writable:
-            answer = gradebook().GetSheet(
-                pb.GetSheetRequest(class_id=class_id, period=period, subject_code=writable[0])
-            )
-    return convert.sheet(answer)
+    return convert.sheet(fetch_sheet(class_id, period, subject))
 
 
 def _comments(item_code: str) -> list[dict[str, Any]]:
@@ -136,7 +112,7 @@ def index() -> ResponseReturnValue:
     return render(
         "grades/gradebook_index.html",
         classes=[{"id": c.class_id, "name": c.name, "grade_level": c.grade_level} for c in classes],
-        period=_period_now(),
+        period=period_now(),
         periods=convert.PERIODS,
         show_settings=can_open("gradebook.settings"),
     )
@@ -253,6 +229,7 @@ def export(class_id: str) -> ResponseReturnValue:
 @max_body(UPLOAD_BODY_BYTES)
 def import_page(class_id: str) -> ResponseReturnValue:
     period, subject = _wanted()
+    fetch_sheet(class_id, period, subject)  # the class first: 403/404 before looking at the file
     data, problem = read_workbook(request.files.get("workbook"))
     if problem:
         return _grid(class_id, period, subject, status=400, message=translate(problem))
@@ -295,10 +272,10 @@ def import_page(class_id: str) -> ResponseReturnValue:
 
 
 def _history_page(
-    class_id: str, status: int = 200, form_error: str = "", errors: dict[str, str] | None = None
+    class_id: str, student_id: str, status: int = 200, form_error: str = "", errors: dict[str, str] | None = None
 ) -> ResponseReturnValue:
     period, item = _wanted()
-    student_id = request.values.get("student", "")[:64]
+    item = item or "TIENG_VIET"
     answer = gradebook().GetCellHistory(
         pb.GetCellHistoryRequest(class_id=class_id, student_id=student_id, period=period, item_code=item)
     )
@@ -324,17 +301,16 @@ def _history_page(
     )
 
 
-@bp.get("/classes/<id:class_id>/gradebook/history")
+@bp.get("/classes/<id:class_id>/gradebook/students/<id:student_id>/history")
 @permission(READ)
-def history(class_id: str) -> ResponseReturnValue:
-    return _history_page(class_id)
+def history(class_id: str, student_id: str) -> ResponseReturnValue:
+    return _history_page(class_id, student_id)
 
 
-@bp.post("/classes/<id:class_id>/gradebook/retest")
+@bp.post("/classes/<id:class_id>/gradebook/students/<id:student_id>/retest")
 @permission(WRITE)
-def retest(class_id: str) -> ResponseReturnValue:
+def retest(class_id: str, student_id: str) -> ResponseReturnValue:
     period, item = _wanted()
-    student_id = request.form.get("student", "")[:64]
     try:
         version = int(request.form.get("expected_version", "0"))
     except ValueError:
@@ -356,9 +332,9 @@ def retest(class_id: str) -> ResponseReturnValue:
         if err.code() not in FORM_STATUSES or err.code() == grpc.StatusCode.NOT_FOUND:
             raise
         failure = from_rpc_error(err)
-        return _history_page(class_id, failure.status, failure.message, failure.fields)
+        return _history_page(class_id, student_id, failure.status, failure.message, failure.fields)
     return flask.redirect(
-        url_for("gradebook.history", class_id=class_id, period=period, subject=item, student=student_id), 303
+        url_for("gradebook.history", class_id=class_id, student_id=student_id, period=period, subject=item), 303
     )
 
 
@@ -446,7 +422,7 @@ def save_windows() -> ResponseReturnValue:
 @bp.get("/gradebook/settings/programme.json")
 @permission(PROGRAMME)
 def download_programme() -> ResponseReturnValue:
-    year_id = request.args.get("year", "")[:64]
+    year_id = chosen_year(school_years(), request.args.get("year", "")[:64])
     answer = gradebook().GetProgramme(pb.GetProgrammeRequest(school_year_id=year_id))
     response = flask.Response(answer.body, mimetype="application/json")
     name = f"chuong-trinh-{answer.school_year_name or 'nam-hoc'}.json"

@@ -154,3 +154,14 @@ def test_dates_are_read_as_dd_mm_yyyy() -> None:
     with pytest.raises(ValidationError) as info:
         parse_vn_date("31/02/2025", "opens_on")
     assert "dd/mm/yyyy" in info.value.fields["opens_on"]
+
+
+def test_a_year_without_its_own_file_gets_the_newest_earlier_programme() -> None:
+    import json
+
+    from school_grades.app.gradebook import shipped_programme_text
+
+    assert json.loads(shipped_programme_text("2025-2026") or "")["school_year"] == "2025-2026"
+    later = json.loads(shipped_programme_text("2026-2027") or "")
+    assert later["school_year"] == "2026-2027" and later["tests"]["4"]["GK1"] == ["TIENG_VIET", "TOAN"]
+    assert shipped_programme_text("2020-2021") is None

@@ -56,7 +56,7 @@ from school_grades.domain.gradebook_cells import (
     parse_vn_date,
 )
 from school_grades.domain.locking import check_reason, check_write
-from school_grades.domain.programme import Period, Programme, parse_programme
+from school_grades.domain.programme import Period, Programme, parse_programme, shipped_years
 
 VIETNAM = timezone(timedelta(hours=7), "ICT")
 IDEMPOTENCY_KEY_MAX = 100
@@ -246,10 +246,19 @@ def _period(raw: str) -> Period:
 
 
 def shipped_programme_text(year_name: str) -> str | None:
-    """The JSON text of the programme shipped for ``year_name`` (None when there is none)."""
+    """The JSON text of the programme shipped for ``year_name``; for a year without its own file,
+    the newest earlier one (programmes change rarely; the HT can store the year's own), with the
+    year's name in it so a downloaded copy uploads back. None when nothing fits."""
     name = f"data/programme_{year_name.replace('-', '_')}.json"
     path = resources.files("school_grades").joinpath(name)
-    return path.read_text(encoding="utf-8") if path.is_file() else None
+    if path.is_file():
+        return path.read_text(encoding="utf-8")
+    earlier = [y for y in shipped_years() if y <= year_name]
+    if not earlier:
+        return None
+    raw = json.loads(shipped_programme_text(earlier[-1]) or "{}")
+    raw["school_year"] = year_name
+    return json.dumps(raw, ensure_ascii=False, indent=2)
 
 
 def check_programme_text(body: str, year: YearInfo) -> Programme:
