@@ -71,7 +71,13 @@ def test_asyncapi_shape(asyncapi: dict[str, Any]) -> None:
     assert {"local", "production"} <= set(asyncapi["servers"])
     assert all(server["protocol"] == "kafka" for server in asyncapi["servers"].values())
     addresses = {channel["address"] for channel in asyncapi["channels"].values()}
-    assert addresses == {"school.identity.v1", "school.identity.v1.dlq", "school.students.v1", "school.students.v1.dlq"}
+    assert addresses == {
+        "school.identity.v1",
+        "school.identity.v1.dlq",
+        "school.students.v1",
+        "school.students.v1.dlq",
+        "school.grades.v1",
+    }
     for operation in asyncapi["operations"].values():
         assert operation["action"] in ("send", "receive")
 

@@ -63,6 +63,26 @@ def consume(settings: Settings) -> None:
     engine.dispose()
 
 
+def relay(settings: Settings) -> None:
+    """Publish the outbox (the grade book's events, topic school.grades.v1) to Kafka in order until
+    SIGTERM/SIGINT."""
+    from school_grades.adapters.tables import outbox
+    from school_grades.events.gradebook_outbound import TOPIC
+    from schoolkit.db import make_engine
+    from schoolkit.events.relay import Relay  # type: ignore[import-not-found,unused-ignore]
+
+    if settings.metrics_port:
+        from prometheus_client import start_http_server
+
+        start_http_server(settings.metrics_port)
+    engine = make_engine(settings.database_url)
+    stop = _stop_on_signal()
+    Relay(
+        engine, outbox, bootstrap_servers=settings.kafka_bootstrap_servers, topics=[TOPIC], client_id="grades-relay"
+    ).run_forever(stop)
+    engine.dispose()
+
+
 def migrate(settings: Settings) -> None:
     """Upgrade the database to the newest schema (safe to run again)."""
     from school_grades.bootstrap import MIGRATIONS_DIR
@@ -84,7 +104,7 @@ def _stop_on_signal() -> threading.Event:
     return stop
 
 
-COMMANDS = {"serve": serve, "consume": consume, "migrate": migrate}
+COMMANDS = {"serve": serve, "consume": consume, "relay": relay, "migrate": migrate}
 
 
 def main(argv: list[str] | None = None) -> int:
