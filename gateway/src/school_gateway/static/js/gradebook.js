@@ -1,8 +1,9 @@
 // Grade book grid: keyboard entry (Tab, Enter and the arrow keys move), paste of a block copied from
 // Excel or Google Sheets (tab-separated rows, filled from the focused cell), and saving only the
 // changed cells with their versions (Ctrl+S too). A cell someone else changed comes back as a
-// conflict: the other person's value is shown on the cell, the user's own value stays in it and
-// the cell takes the new version, so saving again overwrites on purpose. Without this script the
+// conflict: the other person's value is shown on the cell, what the user changed stays in it (the
+// fields they did not touch take the other person's values) and the cell takes the new version, so
+// saving again overwrites on purpose. Without this script the
 // same form posts the changed cells to the server.
 (function () {
   "use strict";
@@ -184,7 +185,10 @@
       td.querySelector("input[data-role='orig']").value = JSON.stringify(now);
       inputsOf(c.current.student_id + "~" + c.current.item_code).forEach(function (i) {
         var field = i.getAttribute("data-field");
-        i.setAttribute("data-orig", { level: now[0], score: now[1], comment: now[2] }[field]);
+        var current = { level: now[0], score: now[1], comment: now[2] }[field];
+        // A field the user did not touch takes the other person's value; one they changed keeps theirs.
+        if (i.value.trim() === (i.getAttribute("data-orig") || "").trim()) { i.value = current; }
+        i.setAttribute("data-orig", current);
         markChanged(i);
       });
       addMessage(td, c.message, "gb-conflict", "cell-conflict");
