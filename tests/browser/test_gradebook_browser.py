@@ -104,7 +104,8 @@ def test_keyboard_paste_save_and_a_conflict_for_the_second_editor(  # type: igno
             """(text) => {
                 const data = new DataTransfer();
                 data.setData("text/plain", text);
-                document.activeElement.dispatchEvent(new ClipboardEvent("paste", {clipboardData: data, bubbles: true, cancelable: true}));
+                const paste = new ClipboardEvent("paste", {clipboardData: data, bubbles: true, cancelable: true});
+                document.activeElement.dispatchEvent(paste);
             }""",
             "C\t5\tCần luyện thêm phép cộng\r\nh\t7\tTiến bộ\r\n",
         )
@@ -136,7 +137,8 @@ def test_keyboard_paste_save_and_a_conflict_for_the_second_editor(  # type: igno
         error.wait_for()
         assert "không cho điểm 0" in error.inner_text()
         name = rows.nth(0).get_attribute("data-name")
-        assert name and name in error.inner_text()
+        assert name
+        assert name in error.inner_text()
         scores.nth(0).fill("9")
         first.keyboard.press("Control+s")
         wait_until(lambda: "Đã lưu 2 ô" in first.get_by_test_id("gb-status").inner_text(), timeout_s=15)
@@ -151,7 +153,8 @@ def test_keyboard_paste_save_and_a_conflict_for_the_second_editor(  # type: igno
         conflict = second.get_by_test_id("cell-conflict").first
         conflict.wait_for()
         text = conflict.inner_text()
-        assert "T 9" in text and "giá trị của bạn vẫn được giữ" in text
+        assert "T 9" in text
+        assert "giá trị của bạn vẫn được giữ" in text
         assert second_levels.nth(0).input_value() == "H"  # nothing lost: their change stays
         assert second.get_by_test_id("score").nth(0).input_value() == "9"  # the field they left takes the new value
         assert "người khác sửa" in second.get_by_test_id("gb-status").inner_text()

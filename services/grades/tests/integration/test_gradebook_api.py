@@ -39,7 +39,6 @@ from services.grades.tests.integration.gradebook_world import (
     PROGRAMME,
     READ,
     SCHOOL,
-    TEACHER,
     WRITE,
     YEAR,
     Book,
@@ -134,34 +133,44 @@ def test_the_sheet_shows_the_roster_the_test_due_and_what_the_teacher_may_do(as_
         ("Lê Minh Châu", False, "2025-10-15"),
     ]  # by given name, as a Vietnamese class list
     assert sheet.rows[0].cells[0].version == 0
-    assert sheet.may_write and sheet.window_open and not sheet.locked and not sheet.reason_required
+    assert sheet.may_write
+    assert sheet.window_open
+    assert not sheet.locked
+    assert not sheet.reason_required
     assert (sheet.window.opens_on, sheet.window.closes_on) == ("2025-12-01", "2026-01-25")
     choices = {s.code: s.may_write for s in sheet.subjects}
-    assert choices["TOAN"] and not choices["AM_NHAC"] and not choices["PC_NL"]
+    assert choices["TOAN"]
+    assert not choices["AM_NHAC"]
+    assert not choices["PC_NL"]
     assert "TN_XH" not in choices  # not a subject of grade 4
 
 
 def test_music_has_no_test_and_the_qualities_sheet_has_fifteen_items(as_user: Callable[..., Book]) -> None:
     gvcn = as_user("Thầy Minh", GVCN_4A)
     music = gvcn.GetSheet(pb.GetSheetRequest(class_id=CLASS_4A, period="CK1", subject_code="AM_NHAC"))
-    assert not music.columns[0].tested and not music.may_write
+    assert not music.columns[0].tested
+    assert not music.may_write
     assert "Âm nhạc" in music.write_refusal
     qualities = gvcn.GetSheet(pb.GetSheetRequest(class_id=CLASS_4A, period="GK1", subject_code="PC_NL"))
-    assert len(qualities.columns) == 15 and qualities.columns[0].levels == ["T", "Đ", "C"]
-    assert qualities.may_write is False and "Chưa đến thời hạn" not in qualities.write_refusal  # GK1 closed
+    assert len(qualities.columns) == 15
+    assert qualities.columns[0].levels == ["T", "Đ", "C"]
+    assert qualities.may_write is False
+    assert "Chưa đến thời hạn" not in qualities.write_refusal
     assert "hết thời hạn" in qualities.write_refusal
 
 
 def test_a_teacher_reads_only_their_classes(as_user: Callable[..., Book]) -> None:
     code, fields = refused(as_user().GetSheet, pb.GetSheetRequest(class_id=CLASS_4B, period="CK1", subject_code="TOAN"))
-    assert code == grpc.StatusCode.PERMISSION_DENIED and "class_id" in fields
+    assert code == grpc.StatusCode.PERMISSION_DENIED
+    assert "class_id" in fields
     code, _ = refused(
         as_user(scopes=HT, school="school-b").GetSheet,
         pb.GetSheetRequest(class_id=CLASS_4A, period="CK1", subject_code="TOAN"),
     )
     assert code == grpc.StatusCode.NOT_FOUND
     code, fields = refused(as_user().GetSheet, pb.GetSheetRequest(class_id=CLASS_4A, period="HK3", subject_code="TOAN"))
-    assert code == grpc.StatusCode.INVALID_ARGUMENT and "GK1, CK1, GK2 hoặc CN" in fields["period"]
+    assert code == grpc.StatusCode.INVALID_ARGUMENT
+    assert "GK1, CK1, GK2 hoặc CN" in fields["period"]
 
 
 # -- saving ----------------------------------------------------------------------------------------
@@ -190,7 +199,8 @@ def test_saving_writes_cells_their_history_and_one_event_each(as_user: Callable[
     assert [tuple(c) for c in changes] == [("level", None, "T"), ("score", None, "9"), ("comment", None, "Tính nhanh")]
     again = save(as_user(), cell(AN, "H", "9", version=1, comment="Tính nhanh"))
     assert again.saved[0].version == 2
-    assert count(db, cell_changes) == 6 and count(db, outbox) == 3
+    assert count(db, cell_changes) == 6
+    assert count(db, outbox) == 3
     sheet = as_user().GetSheet(pb.GetSheetRequest(class_id=CLASS_4A, period="CK1", subject_code="TOAN"))
     row = next(r for r in sheet.rows if r.student_id == AN)
     assert (row.cells[0].level, row.cells[0].score, row.cells[0].version, row.cells[0].attempts) == ("H", 9, 2, 1)
@@ -215,7 +225,8 @@ def test_a_gvbm_cannot_write_outside_their_class_and_subject_over_grpc(
     assert code == grpc.StatusCode.PERMISSION_DENIED
     reader = as_user(permissions=frozenset({READ}))
     assert refused(save, reader, cell(AN, "T"))[0] == grpc.StatusCode.PERMISSION_DENIED
-    assert count(db, cells) == 0 and count(db, outbox) == 0
+    assert count(db, cells) == 0
+    assert count(db, outbox) == 0
     # The GVCN writes qualities and HĐTN of the homeroom class; a school-wide role any cell.
     gvcn = as_user("Thầy Minh", GVCN_4A)
     assert save(gvcn, cell(AN, "d", item="PC_YEU_NUOC"), subject="PC_NL").saved[0].level == "Đ"
@@ -235,10 +246,13 @@ def test_a_locked_period_refuses_every_write_and_after_an_unlock_wants_a_reason(
             school_id=SCHOOL, class_id=CLASS_4A, period="CK1", action="LOCK", actor="u-ht", at=now
         ))  # fmt: skip
     sheet = as_user().GetSheet(pb.GetSheetRequest(class_id=CLASS_4A, period="CK1", subject_code="TOAN"))
-    assert sheet.locked and not sheet.may_write and "khóa" in sheet.write_refusal
+    assert sheet.locked
+    assert not sheet.may_write
+    assert "khóa" in sheet.write_refusal
     for who in (as_user(), as_user("Cô Hiệu trưởng", HT)):
         code, fields = refused(save, who, cell(AN, "T"))
-        assert code == grpc.StatusCode.FAILED_PRECONDITION and "đã khóa" in fields["period"]
+        assert code == grpc.StatusCode.FAILED_PRECONDITION
+        assert "đã khóa" in fields["period"]
     retest = pb.RecordRetestRequest(
         class_id=CLASS_4A, student_id=AN, period="CK1", subject_code="TOAN", score="8", reason="Bài bị ốm khi làm"
     )
@@ -252,7 +266,8 @@ def test_a_locked_period_refuses_every_write_and_after_an_unlock_wants_a_reason(
         ))  # fmt: skip
     assert as_user().GetSheet(pb.GetSheetRequest(class_id=CLASS_4A, period="CK1", subject_code="TOAN")).reason_required
     code, fields = refused(save, as_user(), cell(AN, "T"))
-    assert code == grpc.StatusCode.INVALID_ARGUMENT and "lý do" in fields["reason"]
+    assert code == grpc.StatusCode.INVALID_ARGUMENT
+    assert "lý do" in fields["reason"]
     save(as_user(), cell(AN, "T"), reason="Nhập nhầm mức của em An")
     with db.connect() as conn:
         reasons = conn.execute(select(cell_changes.c.reason)).scalars().all()
@@ -269,7 +284,9 @@ def test_0_11_and_8_5_refuse_the_whole_save(as_user: Callable[..., Book], db: En
     assert list(fields) == [f"cells.{AN}.TOAN.score"]
     assert fields[f"cells.{AN}.TOAN.score"].startswith("Nguyễn Văn An – Điểm: ")
     assert words in fields[f"cells.{AN}.TOAN.score"]
-    assert count(db, cells) == 0 and count(db, outbox) == 0 and count(db, cell_changes) == 0
+    assert count(db, cells) == 0
+    assert count(db, outbox) == 0
+    assert count(db, cell_changes) == 0
 
 
 def test_a_score_where_no_test_is_due_is_refused(as_user: Callable[..., Book], db: Engine) -> None:
@@ -289,7 +306,8 @@ def test_a_score_where_no_test_is_due_is_refused(as_user: Callable[..., Book], d
 def test_outside_the_entry_window_nothing_is_written(as_user: Callable[..., Book], clock: Clock, db: Engine) -> None:
     clock.now = datetime(2026, 2, 1, 3, 0, tzinfo=UTC)
     code, fields = refused(save, as_user(), cell(AN, "T"))
-    assert code == grpc.StatusCode.FAILED_PRECONDITION and "25/01/2026" in fields["period"]
+    assert code == grpc.StatusCode.FAILED_PRECONDITION
+    assert "25/01/2026" in fields["period"]
     assert count(db, cells) == 0
 
 
@@ -305,7 +323,8 @@ def test_two_teachers_saving_one_cell_one_wins_the_other_keeps_their_value(
     assert (conflict.current.level, conflict.current.score, conflict.current.version) == ("T", 9, 1)
     assert conflict.current.updated_by_name == "Cô Lan"
     assert (conflict.sent.level, conflict.sent.score) == ("H", "7")  # nothing lost: her value comes back
-    assert "Cô Lan" in conflict.message and "giữ" in conflict.message
+    assert "Cô Lan" in conflict.message
+    assert "giữ" in conflict.message
     # She looks, decides her value stands, and resubmits it over version 1.
     final = save(hoa, cell(AN, "H", "7", version=1))
     assert (final.saved[0].level, final.saved[0].version) == ("H", 2)
@@ -326,7 +345,8 @@ def test_two_savers_at_the_same_moment_never_both_win(as_user: Callable[..., Boo
     for t in threads:
         t.join()
     assert sorted((len(a.saved), len(a.conflicts)) for a in answers) == [(0, 1), (1, 0)]
-    assert count(db, cells) == 1 and count(db, outbox) == 1
+    assert count(db, cells) == 1
+    assert count(db, outbox) == 1
 
 
 def test_a_retried_save_returns_the_first_answer_without_a_second_write(
@@ -336,9 +356,11 @@ def test_a_retried_save_returns_the_first_answer_without_a_second_write(
     first = save(teacher, cell(AN, "T", "9"), idempotency_key="k-1")
     again = save(teacher, cell(AN, "T", "9"), idempotency_key="k-1")
     assert again == first
-    assert count(db, cells) == 1 and count(db, outbox) == 1
+    assert count(db, cells) == 1
+    assert count(db, outbox) == 1
     code, fields = refused(save, teacher, cell(AN, "H", "9"), idempotency_key="k-1")
-    assert code == grpc.StatusCode.INVALID_ARGUMENT and "idempotency_key" in fields
+    assert code == grpc.StatusCode.INVALID_ARGUMENT
+    assert "idempotency_key" in fields
 
 
 def test_concurrent_retries_of_one_request_store_one_grade_and_one_event(
@@ -356,8 +378,10 @@ def test_concurrent_retries_of_one_request_store_one_grade_and_one_event(
         t.start()
     for t in threads:
         t.join()
-    assert len(answers) == 3 and all(a == answers[0] for a in answers)
-    assert count(db, cells) == 2 and count(db, outbox) == 2
+    assert len(answers) == 3
+    assert all(a == answers[0] for a in answers)
+    assert count(db, cells) == 2
+    assert count(db, outbox) == 2
 
 
 # -- retests and history ---------------------------------------------------------------------------
@@ -373,7 +397,8 @@ def test_a_retest_keeps_the_history_and_the_last_score_counts(as_user: Callable[
     retest = teacher.RecordRetest(request).cell
     assert (retest.score, retest.version, retest.attempts) == (9, 2, 2)
     code, fields = refused(teacher.RecordRetest, request)  # the version read is now stale
-    assert code == grpc.StatusCode.ABORTED and "expected_version" in fields
+    assert code == grpc.StatusCode.ABORTED
+    assert "expected_version" in fields
     bad = pb.RecordRetestRequest(
         class_id=CLASS_4A, student_id=AN, period="CK1", subject_code="TOAN", raw_total="8.3",
         reason="Kết quả bất thường so với thường xuyên", expected_version=2,
@@ -408,13 +433,15 @@ def test_a_retest_keeps_the_history_and_the_last_score_counts(as_user: Callable[
 def test_the_programme_of_a_year_is_read_replaced_and_versioned(as_user: Callable[..., Book]) -> None:
     head = as_user("Cô Hiệu trưởng", HT, frozenset({READ, WRITE, PROGRAMME}))
     shipped = head.GetProgramme(pb.GetProgrammeRequest(school_year_id=YEAR))
-    assert not shipped.stored and shipped.version == 0
+    assert not shipped.stored
+    assert shipped.version == 0
     body = json.loads(shipped.body)
     body["tests"]["4"]["CK1"].remove("KHOA_HOC")
     stored = head.ReplaceProgramme(
         pb.ReplaceProgrammeRequest(school_year_id=YEAR, body=json.dumps(body, ensure_ascii=False), expected_version=0)
     ).programme
-    assert stored.stored and stored.version == 1
+    assert stored.stored
+    assert stored.version == 1
     sheet = head.GetSheet(pb.GetSheetRequest(class_id=CLASS_4A, period="CK1", subject_code="KHOA_HOC"))
     assert not sheet.columns[0].tested
     stale = pb.ReplaceProgrammeRequest(school_year_id=YEAR, body=shipped.body, expected_version=0)
@@ -452,12 +479,14 @@ def test_entry_windows_default_from_config_and_are_edited_in_dd_mm_yyyy(
     )
     # 20/12/2025 is now before CK1 opens.
     code, fields = refused(save, as_user(), cell(AN, "T"))
-    assert code == grpc.StatusCode.FAILED_PRECONDITION and "01/01/2026" in fields["period"]
+    assert code == grpc.StatusCode.FAILED_PRECONDITION
+    assert "01/01/2026" in fields["period"]
     wanted[3] = pb.PeriodWindow(period="CN", opens_on="31/05/2026", closes_on="30/06/2026")
     wanted[0] = pb.PeriodWindow(period="GK1", opens_on="31/02/2025", closes_on="05/11/2025")
     code, fields = refused(head.SavePeriodWindows, pb.SavePeriodWindowsRequest(school_year_id=YEAR, windows=wanted))
     assert code == grpc.StatusCode.INVALID_ARGUMENT
-    assert "dd/mm/yyyy" in fields["windows.GK1.opens_on"] and "31/05/2026" in fields["windows.CN.closes_on"]
+    assert "dd/mm/yyyy" in fields["windows.GK1.opens_on"]
+    assert "31/05/2026" in fields["windows.CN.closes_on"]
     code, _ = refused(as_user().SavePeriodWindows, pb.SavePeriodWindowsRequest(school_year_id=YEAR, windows=wanted))
     assert code == grpc.StatusCode.PERMISSION_DENIED
 
@@ -465,7 +494,9 @@ def test_entry_windows_default_from_config_and_are_edited_in_dd_mm_yyyy(
 def test_the_comment_bank_is_own_and_shared(as_user: Callable[..., Book]) -> None:
     lan, hoa, head = as_user("Cô Lan"), as_user("Cô Hoa"), as_user("Cô Hiệu trưởng", HT)
     mine = lan.AddComment(pb.AddCommentRequest(text="Em  tính toán nhanh, chính xác", item_code="TOAN")).comment
-    assert mine.text == "Em tính toán nhanh, chính xác" and not mine.shared and mine.deletable
+    assert mine.text == "Em tính toán nhanh, chính xác"
+    assert not mine.shared
+    assert mine.deletable
     shared = head.AddComment(pb.AddCommentRequest(text="Em chăm chỉ, tiến bộ", shared=True)).comment
     code, _ = refused(lan.AddComment, pb.AddCommentRequest(text="Chung", shared=True))
     assert code == grpc.StatusCode.PERMISSION_DENIED
@@ -511,7 +542,8 @@ def test_excel_export_and_import_back_through_the_same_save(as_user: Callable[..
     assert exported.filename == "so-theo-doi-4A-CK1-TOAN.xlsx"
     rows = [[c.value for c in r] for r in load_workbook(io.BytesIO(exported.workbook)).active.iter_rows()]
     assert rows[0] == ["Mã học sinh", "Họ và tên", "Mức đạt được", "Điểm KTĐK", "Nhận xét", "Phiên bản (không sửa)"]
-    assert rows[1][:4] == ["HS0001", "Nguyễn Văn An", None, None] and rows[2][:4] == ["HS0002", "Trần Thị Bình", "H", 6]
+    assert rows[1][:4] == ["HS0001", "Nguyễn Văn An", None, None]
+    assert rows[2][:4] == ["HS0002", "Trần Thị Bình", "H", 6]
     assert len(rows) == 3  # Châu left the class: not in the file
 
     def imported(data: bytes, key: str) -> Any:
@@ -521,7 +553,8 @@ def test_excel_export_and_import_back_through_the_same_save(as_user: Callable[..
 
     bad = imported(fill(exported.workbook, {"HS0001": [("Mức đạt được", "X")], "HS0002": [("Điểm KTĐK", 0)]}), "i-1")
     assert [(e.row, e.column) for e in bad.errors] == [(2, "Mức đạt được"), (3, "Điểm KTĐK")]
-    assert "Nguyễn Văn An" in bad.errors[0].message and not bad.result.saved
+    assert "Nguyễn Văn An" in bad.errors[0].message
+    assert not bad.result.saved
     assert count(db, cells) == 1
     # Meanwhile another teacher changes Bình's cell: the import must not overwrite it.
     save(as_user("Cô Hoa"), cell(BINH, "T", "8", version=1))

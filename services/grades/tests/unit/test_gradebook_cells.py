@@ -163,5 +163,6 @@ def test_a_year_without_its_own_file_gets_the_newest_earlier_programme() -> None
 
     assert json.loads(shipped_programme_text("2025-2026") or "")["school_year"] == "2025-2026"
     later = json.loads(shipped_programme_text("2026-2027") or "")
-    assert later["school_year"] == "2026-2027" and later["tests"]["4"]["GK1"] == ["TIENG_VIET", "TOAN"]
+    assert later["school_year"] == "2026-2027"
+    assert later["tests"]["4"]["GK1"] == ["TIENG_VIET", "TOAN"]
     assert shipped_programme_text("2020-2021") is None
