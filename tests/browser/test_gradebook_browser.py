@@ -183,7 +183,12 @@ def test_the_grid_fits_a_phone(stack: Stack, class_1a: str, browser, artifacts: 
         page.get_by_test_id("gradebook-grid").wait_for()
         # The table scrolls inside its frame; the page itself never scrolls sideways.
         width = page.evaluate("document.documentElement.scrollWidth")
-        assert width <= PHONE["width"], f"the grade book is {width}px wide on a 375px phone"
+        widest = page.evaluate(
+            """() => [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > 376)
+                 .slice(0, 5).map(e => e.tagName + '.' + e.className + '#' + e.id + ' ' + e.getBoundingClientRect().right)
+"""
+        )
+        assert width <= PHONE["width"], f"the grade book is {width}px wide on a 375px phone: {widest}"
         page.get_by_test_id("level").nth(1).focus()
         page.keyboard.type("c")
         assert page.get_by_test_id("level").nth(1).input_value() == "C"
