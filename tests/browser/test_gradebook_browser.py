@@ -185,7 +185,7 @@ def test_the_grid_fits_a_phone(stack: Stack, class_1a: str, browser, artifacts: 
         width = page.evaluate("document.documentElement.scrollWidth")
         widest = page.evaluate(
             """() => [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > 376)
-                 .slice(0, 5).map(e => e.tagName + '.' + e.className + '#' + e.id + ' ' + e.getBoundingClientRect().right)
+                 .slice(0, 5).map(e => e.tagName + '.' + e.className + ' ' + e.getBoundingClientRect().right)
 """
         )
         assert width <= PHONE["width"], f"the grade book is {width}px wide on a 375px phone: {widest}"
