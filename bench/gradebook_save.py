@@ -6,7 +6,9 @@ owns one sheet (a subject × period of class 1A: the demo GVCN is given the grad
 the four entry windows are opened around today), so no save meets another's version: each one
 writes all 40 cells (levels alternate T/H, the score changes where a test is due). Twenty
 sessions of the demo GVCN stand for the twenty teachers; the load comes from Python threads on
-the same two cores. Figures go to bench/results/gradebook_save.json.
+the same two cores. Two runs: closed loop (each teacher saves again as soon as answered: the
+saturation figure) and paced (each saves every ``--think`` seconds, all twenty starting together).
+Figures go to bench/results/gradebook_save.json.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import sqlite3
 import statistics
 import sys
@@ -108,7 +111,7 @@ class Teacher:
         return ms, len(answer["saved"]), len(answer["conflicts"])
 
 
-def run(teachers: list[Teacher], per_teacher: int) -> dict[str, Any]:
+def run(teachers: list[Teacher], per_teacher: int, think_s: float = 0.0) -> dict[str, Any]:
     samples: list[float] = []
     written = conflicts = 0
     lock = threading.Lock()
@@ -121,11 +124,13 @@ def run(teachers: list[Teacher], per_teacher: int) -> dict[str, Any]:
         saved = clashed = 0
         start.wait()
         try:
-            for _ in range(per_teacher):
+            for i in range(per_teacher):
+                if think_s and i:
+                    time.sleep(think_s)  # the teacher types the next column before saving again
                 ms, n, c = t.save()
                 mine.append(ms)
                 saved, clashed = saved + n, clashed + c
-        except Exception as exc:  # recorded and reported: a failed save fails the run
+        except (RuntimeError, OSError, ValueError) as exc:  # recorded and reported: a failed save fails the run
             errors.append(str(exc))
         with lock:
             samples.extend(mine)
@@ -155,14 +160,34 @@ def run(teachers: list[Teacher], per_teacher: int) -> dict[str, Any]:
     }
 
 
+def count_events(var: Path) -> int | str:
+    """ScoreRecorded rows in the grades outbox (the local stack keeps each service in SQLite)."""
+    for path in sorted(var.rglob("grades*.db")):
+        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            found = db.execute(
+                "SELECT count(*) FROM outbox WHERE event_type = 'school.grades.v1.ScoreRecorded'"
+            ).fetchone()[0]
+            return int(found)
+        except sqlite3.Error:
+            continue
+        finally:
+            db.close()
+    return "not found"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--teachers", type=int, default=20)
     parser.add_argument("--saves", type=int, default=25, help="saves per teacher")
     parser.add_argument("--class-size", type=int, default=40)
+    parser.add_argument("--think", type=float, default=2.0, help="seconds between one teacher's saves (paced run)")
     args = parser.parse_args()
     assert args.teachers <= len(PERIODS) * len(SUBJECTS), "one sheet per teacher"
 
+    # TT 28/2020 allows up to 35 pupils a class; the bench class holds 40 (P3), so the limit is raised.
+    os.environ.setdefault("CLASS_MAX_SIZE_LIMIT", str(max(35, args.class_size)))
+    os.environ.setdefault("CLASS_MAX_SIZE_DEFAULT", str(max(35, args.class_size)))
     with tempfile.TemporaryDirectory() as tmp:
         stack = Stack(Path(tmp) / "var", Path(tmp) / "stack.log")
         stack.start()
@@ -183,17 +208,14 @@ def main() -> None:
                     t.save()  # warm-up: channels, caches
             results: dict[str, Any] = {"class_size": args.class_size}
             results["one_teacher"] = run(teachers[:1], args.saves)
+            # Closed loop: every teacher saves again the moment the answer arrives (a stress figure).
             results["concurrent"] = run(teachers, args.saves)
-            db = sqlite3.connect(stack.var / "grades" / "grades.db")
-            try:
-                outbox = db.execute(
-                    "SELECT count(*) FROM outbox WHERE event_type = 'school.grades.v1.ScoreRecorded'"
-                ).fetchone()[0]
-            finally:
-                db.close()
-            results["outbox_score_recorded"] = outbox
+            # Paced: each teacher saves every few seconds, all at once at the start (the classroom case).
+            results["concurrent_paced"] = {**run(teachers, args.saves, args.think), "think_s": args.think}
+            results["outbox_score_recorded"] = count_events(stack.var)
             results["p3_target"] = {"p50_ms": 50, "p99_ms": 150}
-            results["p3_met"] = results["concurrent"]["p50_ms"] <= 50 and results["concurrent"]["p99_ms"] <= 150
+            for name in ("concurrent", "concurrent_paced"):
+                results[f"p3_met_{name}"] = results[name]["p50_ms"] <= 50 and results[name]["p99_ms"] <= 150
         finally:
             stack.stop()
     RESULTS.mkdir(parents=True, exist_ok=True)

@@ -7,7 +7,14 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BENCHES = ["event_pipeline.py", "gateway_read.py", "login_storm.py", "student_search.py", "student_import.py"]
+BENCHES = [
+    "event_pipeline.py",
+    "gateway_read.py",
+    "login_storm.py",
+    "student_search.py",
+    "student_import.py",
+    "gradebook_save.py",
+]
 
 
 def main() -> int:

@@ -143,16 +143,16 @@ def _typed_cells(raw: dict[str, str]) -> tuple[list[pb.CellInput], dict[str, str
         comment = raw.get(f"comment-{ident}", "")[:500]
         typed[f"level-{ident}"], typed[f"score-{ident}"], typed[f"comment-{ident}"] = level, score, comment
         try:
-            before = json.loads(shown)
+            before = [str(v).strip() for v in json.loads(shown)]
             version = int(raw.get(f"v-{ident}", "0"))
-        except ValueError:
+        except (TypeError, ValueError):
             continue
-        if [level.strip().upper(), score.strip(), comment.strip()] == [str(v).strip().upper() for v in before][:1] + [
-            str(v).strip() for v in before[1:]
-        ]:
+        if len(before) != 3:
             continue
-        if f"comment-{ident}" not in raw:
-            comment = str(before[2]) if len(before) > 2 else ""
+        if f"comment-{ident}" not in raw:  # the qualities sheet has no comment column: keep the stored one
+            comment = before[2]
+        if [level.strip().upper(), score.strip(), comment.strip()] == [before[0].upper(), before[1], before[2]]:
+            continue
         cells.append(
             pb.CellInput(
                 student_id=student_id[:64],

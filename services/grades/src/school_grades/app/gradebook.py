@@ -490,6 +490,9 @@ class GradebookUseCases:
         conflicts: list[Conflict] = []
         unchanged = 0
         changes: list[ChangeRow] = []
+        # First what each cell does, then every write at once (one statement per kind of write).
+        writes: list[tuple[CellRequest, StoredCell, CellValue]] = []
+        stale: list[tuple[CellRequest, StoredCell]] = []
         for req in requests:
             cell_key = (req.student_id, req.item_code)
             stored = found.cells.get(cell_key, StoredCell(CellValue(), 0))
@@ -497,22 +500,25 @@ class GradebookUseCases:
             outcome = decide(stored, value, req.expected_version)
             if outcome is Outcome.UNCHANGED:
                 unchanged += 1
-                continue
-            version = None
-            if outcome is Outcome.WRITE:
-                write = CellWrite(CellKey(*cell_key), kinds[req.item_code], value, stored.version)
-                version = repo.write_cell(school_id, school_class.id, year_id, period, write, actor, now)
-            if version is None:  # a stale version, or someone wrote it between our read and write
-                current = repo.sheet_cells(school_id, year_id, period, [req.student_id], [req.item_code])
-                latest = current.cells.get(cell_key, stored)
-                when = latest.updated_at.astimezone(VIETNAM).strftime("%H:%M %d/%m/%Y") if latest.updated_at else ""
-                conflicts.append(
-                    Conflict(
-                        saved_cell(*cell_key, latest, current.attempts.get(cell_key, 0)),
-                        req,
-                        conflict_message(latest, when),
-                    )
-                )
+            elif outcome is Outcome.CONFLICT:
+                stale.append((req, stored))
+            else:
+                writes.append((req, stored, value))
+        versions = repo.write_cells(
+            school_id,
+            school_class.id,
+            year_id,
+            period,
+            [CellWrite(CellKey(r.student_id, r.item_code), kinds[r.item_code], v, st.version) for r, st, v in writes],
+            actor,
+            now,
+        )
+        events: list[ScoreRecorded] = []
+        for req, stored, value in writes:
+            cell_key = (req.student_id, req.item_code)
+            version = versions.get(cell_key)
+            if version is None:  # someone first-inserted this cell between our read and write
+                stale.append((req, stored))
                 continue
             for name in value.changed_fields(stored.value):
                 changes.append(
@@ -533,10 +539,8 @@ class GradebookUseCases:
                     Attempt(1, value.score, "", False, "", now), actor,
                 )  # fmt: skip
                 attempts = 1
-            cell = StoredCell(value, version, actor.name, now)
-            saved.append(saved_cell(*cell_key, cell, attempts))
-            repo.emit(
-                school_id,
+            saved.append(saved_cell(*cell_key, StoredCell(value, version, actor.name, now), attempts))
+            events.append(
                 ScoreRecorded(
                     school_year_id=year_id,
                     class_id=school_class.id,
@@ -550,8 +554,24 @@ class GradebookUseCases:
                     version=version,
                     is_retest=False,
                     recorded_at=now,
-                ),
+                )
             )
+        if stale:
+            current = repo.sheet_cells(
+                school_id, year_id, period, {r.student_id for r, _ in stale}, {r.item_code for r, _ in stale}
+            )
+            for req, stored in stale:
+                cell_key = (req.student_id, req.item_code)
+                latest = current.cells.get(cell_key, stored)
+                when = latest.updated_at.astimezone(VIETNAM).strftime("%H:%M %d/%m/%Y") if latest.updated_at else ""
+                conflicts.append(
+                    Conflict(
+                        saved_cell(*cell_key, latest, current.attempts.get(cell_key, 0)),
+                        req,
+                        conflict_message(latest, when),
+                    )
+                )
+        repo.emit(school_id, events)
         repo.add_changes(school_id, school_class.id, year_id, period, changes, actor, now)
         return SaveResult(saved, conflicts, unchanged)
 
@@ -602,7 +622,7 @@ class GradebookUseCases:
             official = last_attempt([a.score for a in [*attempts, retest]])
             value = CellValue(stored.value.level, official, stored.value.comment)
             write = CellWrite(CellKey(*cell_key), CellKind.SUBJECT, value, stored.version)
-            version = repo.write_cell(school_id, school_class.id, year_id, period, write, actor, now)
+            version = repo.write_cells(school_id, school_class.id, year_id, period, [write], actor, now).get(cell_key)
             if version is None:
                 message = "Ô này vừa được người khác sửa; hãy tải lại rồi nhập lại"
                 raise StaleError(message, {"expected_version": message})
@@ -613,10 +633,10 @@ class GradebookUseCases:
                 repo.add_changes(school_id, school_class.id, year_id, period, [change], actor, now)
             repo.emit(
                 school_id,
-                ScoreRecorded(
+                [ScoreRecorded(
                     year_id, school_class.id, pupil.student_id, pupil.student_code, period, column.item_code,
                     CellKind.SUBJECT, value.level, official, version, True, now,
-                ),
+                )],
             )  # fmt: skip
             return saved_cell(*cell_key, StoredCell(value, version, actor.name, now), len(attempts) + 1)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -176,18 +176,19 @@ class GradebookRepository(Protocol):
         for_update: bool = False,
     ) -> SheetCells: ...
 
-    def write_cell(
+    def write_cells(
         self,
         school_id: str,
         class_id: str,
         year_id: str,
         period: Period,
-        write: CellWrite,
+        writes: Sequence[CellWrite],
         by: Actor,
         now: datetime,
-    ) -> int | None:
-        """Insert or update the cell from ``write.expected_version``; its new version, or None when
-        someone else wrote it meanwhile (the guard of the optimistic lock)."""
+    ) -> dict[tuple[str, str], int | None]:
+        """Insert (``expected_version`` 0) or update every cell; per (student, item) its new version,
+        or None when someone else first-inserted it meanwhile. DuplicateKeyError when an update
+        missed its version (the save is then run again from a fresh read)."""
         ...
 
     def add_changes(
@@ -238,8 +239,8 @@ class GradebookRepository(Protocol):
 
     def remember_answer(self, school_id: str, key: str, fingerprint: str, answer: str, now: datetime) -> None: ...
 
-    def emit(self, school_id: str, event: ScoreRecorded) -> None:
-        """Add the event to the outbox in this transaction."""
+    def emit(self, school_id: str, events: Sequence[ScoreRecorded]) -> None:
+        """Add the events to the outbox in this transaction, in order."""
         ...
 
 
