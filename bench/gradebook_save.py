@@ -166,7 +166,7 @@ def count_events(var: Path) -> int | str:
         db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
         try:
             found = db.execute(
-                "SELECT count(*) FROM outbox WHERE event_type = 'school.grades.v1.ScoreRecorded'"
+                "SELECT count(*) FROM event_outbox WHERE event_type = 'school.grades.v1.ScoreRecorded'"
             ).fetchone()[0]
             return int(found)
         except sqlite3.Error:
