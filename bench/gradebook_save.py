@@ -30,6 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.gateway_read import pupil_name  # noqa: E402
+from deploy.local.launch import current_school_year  # noqa: E402
 from tests.stack import Api, Stack, wait_until  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
@@ -40,8 +41,9 @@ SUBJECTS = ("TIENG_VIET", "TOAN", "NGOAI_NGU_1", "DAO_DUC", "TN_XH", "GDTC", "AM
 
 def prepare(api: Api, url: str, class_size: int) -> tuple[str, list[dict[str, Any]]]:
     """1A with ``class_size`` pupils, every window open today, the GVCN teaching every subject."""
-    year = api.items("/api/v1/school-years")[0]
-    cls = next(c for c in api.items("/api/v1/classes", page_size=200) if c["name"] == "1A")
+    year = next(y for y in api.items("/api/v1/school-years", page_size=200) if y["name"] == current_school_year()[0])
+    classes = api.items("/api/v1/classes", page_size=200, school_year_id=year["id"])
+    cls = next(c for c in classes if c["name"] == "1A")
     have = len(api.items(f"/api/v1/classes/{cls['id']}/students", page_size=200))
     for i in range(have, class_size):
         body = {"class_id": cls["id"], "full_name": pupil_name(i), "date_of_birth": "2019-05-05", "gender": "male"}
