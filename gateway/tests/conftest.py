@@ -40,7 +40,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from google.protobuf import timestamp_pb2
 
-from school.grades.v1 import gradebook_pb2_grpc, grades_pb2, grades_pb2_grpc
+from school.grades.v1 import checks_pb2_grpc, gradebook_pb2_grpc, grades_pb2, grades_pb2_grpc, results_pb2_grpc
 from school.identity.v1 import (
     access_pb2,
     access_pb2_grpc,
@@ -796,6 +796,7 @@ class FakeStaff(staff_pb2_grpc.StaffServiceServicer):
     def reset(self) -> None:
         self.records = make_staff()
         self.departments = {"d-bgh": "Ban giám hiệu", "d-3": "Tổ 3", "d-45": "Tổ 4-5"}
+        self.department_grades: dict[str, list[int]] = {"d-45": [4, 5]}
         self.imports.clear()
         self.exports.clear()
         self.leak_sensitive = False
@@ -975,9 +976,23 @@ class FakeStaff(staff_pb2_grpc.StaffServiceServicer):
         self._enter("ListDepartments", context, "identity:staff:read")
         return staff_pb2.ListDepartmentsResponse(
             departments=[
-                staff_pb2.Department(department_id=k, name=v)
+                staff_pb2.Department(department_id=k, name=v, grade_levels=self.department_grades.get(k, []))
                 for k, v in sorted(self.departments.items(), key=lambda kv: kv[1])
             ]
+        )
+
+    def SetDepartmentGrades(self, request: Any, context: grpc.ServicerContext) -> Any:
+        self._enter("SetDepartmentGrades", context, "identity:department:write")
+        if request.department_id not in self.departments:
+            raise NotFoundError("Không tìm thấy tổ chuyên môn")
+        levels = sorted(set(request.grade_levels))
+        if any(n not in range(1, 6) for n in levels):
+            raise InvalidInputError("Dữ liệu không hợp lệ", {"grade_levels": "Khối lớp phải từ 1 đến 5"})
+        self.department_grades[request.department_id] = levels
+        return staff_pb2.SetDepartmentGradesResponse(
+            department=staff_pb2.Department(
+                department_id=request.department_id, name=self.departments[request.department_id], grade_levels=levels
+            )
         )
 
 
@@ -1594,6 +1609,23 @@ def fake_upstreams(keys: tuple[Path, Path]) -> Iterator[Upstreams]:
             register=[
                 registrar(
                     grades_pb2_grpc.add_GradesServiceServicer_to_server, grades, "school.grades.v1.GradesService"
+                ),
+                # Checks and locking (issue 5): served, unimplemented; tests/test_grade_checks.py uses the real service.
+                registrar(
+                    checks_pb2_grpc.add_CheckServiceServicer_to_server,
+                    checks_pb2_grpc.CheckServiceServicer(),
+                    "school.grades.v1.CheckService",
+                ),
+                registrar(
+                    checks_pb2_grpc.add_LockServiceServicer_to_server,
+                    checks_pb2_grpc.LockServiceServicer(),
+                    "school.grades.v1.LockService",
+                ),
+                # Issue 5, results: served, unimplemented; tests/test_results.py uses the real service.
+                registrar(
+                    results_pb2_grpc.add_ResultsServiceServicer_to_server,
+                    results_pb2_grpc.ResultsServiceServicer(),
+                    "school.grades.v1.ResultsService",
                 ),
                 # The grade book (issue 5): served, unimplemented; tests/test_gradebook.py uses the real service.
                 registrar(

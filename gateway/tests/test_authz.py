@@ -53,6 +53,20 @@ EXPECTED_ROUTES = {
     ("/api/v1/classes/<id:class_id>/students", "GET"): "students:student:read",
     ("/api/v1/departments", "POST"): "identity:department:write",
     ("/api/v1/departments", "GET"): "identity:staff:read",
+    ("/api/v1/departments/<id:department_id>/grade-levels", "PUT"): "identity:department:write",
+    # Grade-book checks and locking (issue 5).
+    ("/api/v1/grade-checks", "GET"): "grades:check:read",
+    ("/api/v1/classes/<id:class_id>/grade-checks", "GET"): "grades:check:read",
+    ("/api/v1/classes/<id:class_id>/period-lock", "POST"): "grades:period:lock",
+    ("/api/v1/classes/<id:class_id>/period-unlock", "POST"): "grades:period:lock",
+    ("/api/v1/period-locks", "POST"): "grades:period:lock",
+    ("/api/v1/period-lock-log", "GET"): "grades:check:read",
+    ("/grades/checks", "GET"): "grades:check:read",
+    ("/grades/checks/<id:class_id>", "GET"): "grades:check:read",
+    ("/grades/locks", "GET"): "grades:period:lock",
+    ("/grades/locks", "POST"): "grades:period:lock",
+    ("/grades/locks/<id:class_id>/lock", "POST"): "grades:period:lock",
+    ("/grades/locks/<id:class_id>/unlock", "POST"): "grades:period:lock",
     ("/api/v1/me", "GET"): "identity:me:read",
     ("/api/v1/me/assignments", "GET"): "identity:me:read",
     ("/api/v1/me/contact", "PUT"): "identity:me:write",
@@ -98,6 +112,7 @@ EXPECTED_ROUTES = {
     ("/api/v1/students/export", "POST"): "students:student:export",
     ("/departments", "POST"): "identity:department:write",
     ("/departments", "GET"): "identity:staff:read",
+    ("/departments/<id:department_id>/grade-levels", "POST"): "identity:department:write",
     ("/healthz", "GET"): PUBLIC,
     ("/metrics", "GET"): PUBLIC,
     ("/readyz", "GET"): PUBLIC,
@@ -205,6 +220,28 @@ EXPECTED_ROUTES.update(
         ("/roll-over", "POST"): "students:school_year:write",
         ("/api/v1/students/<id:student_id>/handover", "POST"): "students:movement:write",
         ("/students/<id:student_id>/transfer-dossier", "POST"): "students:movement:write",
+    }
+)
+
+# Issue 5, results: the class summary sheet and the year results (pages and JSON).
+EXPECTED_ROUTES.update(
+    {
+        ("/api/v1/classes/<id:class_id>/summary", "GET"): "grades:score:read",
+        ("/api/v1/classes/<id:class_id>/year-results", "GET"): "grades:score:read",
+        ("/api/v1/classes/<id:class_id>/year-results", "POST"): "grades:result:write",
+        ("/api/v1/students/<id:student_id>/year-result", "GET"): "grades:score:read",
+        ("/api/v1/students/<id:student_id>/year-result/supplementary", "POST"): "grades:result:write",
+        ("/api/v1/students/<id:student_id>/year-result/nomination", "POST"): "grades:result:write",
+        ("/api/v1/students/<id:student_id>/year-result/approval", "POST"): "grades:decision:write",
+        ("/api/v1/students/<id:student_id>/year-result/decision", "POST"): "grades:decision:write",
+        ("/classes/<id:class_id>/summary", "GET"): "grades:score:read",
+        ("/classes/<id:class_id>/year-results", "GET"): "grades:score:read",
+        ("/classes/<id:class_id>/year-results", "POST"): "grades:result:write",
+        ("/students/<id:student_id>/year-result", "GET"): "grades:score:read",
+        ("/students/<id:student_id>/year-result/supplementary", "POST"): "grades:result:write",
+        ("/students/<id:student_id>/year-result/nomination", "POST"): "grades:result:write",
+        ("/students/<id:student_id>/year-result/approval", "POST"): "grades:decision:write",
+        ("/students/<id:student_id>/year-result/decision", "POST"): "grades:decision:write",
     }
 )
 

@@ -30,6 +30,9 @@ def test_readyz_is_200_when_every_upstream_serves(client: FlaskClient) -> None:
             {"name": "students.lists", "status": "SERVING"},
             {"name": "students.attendance", "status": "SERVING"},
             {"name": "grades", "status": "SERVING"},
+            {"name": "grades.checks", "status": "SERVING"},
+            {"name": "grades.locks", "status": "SERVING"},
+            {"name": "grades.results", "status": "SERVING"},
             {"name": "grades.gradebook", "status": "SERVING"},
         ],
     }
@@ -50,6 +53,9 @@ def test_readyz_is_503_when_an_upstream_is_not_serving(client: FlaskClient, upst
         "students.lists": "SERVING",
         "students.attendance": "SERVING",
         "grades": "NOT_SERVING",
+        "grades.checks": "NOT_SERVING",
+        "grades.locks": "NOT_SERVING",
+        "grades.results": "NOT_SERVING",
         "grades.gradebook": "NOT_SERVING",
     }
 

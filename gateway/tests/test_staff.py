@@ -459,6 +459,43 @@ def test_departments_list_and_create(client: FlaskClient, browser, upstreams) ->
     assert "Tổ 1" in names
 
 
+def test_department_grade_levels_set_from_the_page_and_the_api(client: FlaskClient, browser, upstreams) -> None:
+    token = browser.login(client, "vanphong")
+    page = client.get("/departments")
+    assert "Khối 4, 5" in page.text  # Tổ 4-5 covers grades 4 and 5
+    assert "tổ trưởng của tổ này chưa theo dõi lớp nào" in page.text  # the others cover none yet
+    saved = client.post(
+        "/departments/d-3/grade-levels",
+        data={"csrf_token": browser.form_csrf(page.text), "grade_levels": ["3", "2"]},
+        follow_redirects=True,
+    )
+    assert "Đã lưu các khối lớp của tổ chuyên môn." in saved.text
+    assert upstreams.staff.department_grades["d-3"] == [2, 3]
+    bad = client.post(
+        "/departments/d-3/grade-levels", data={"csrf_token": browser.form_csrf(page.text), "grade_levels": ["7"]}
+    )
+    assert bad.status_code == 400
+    assert "Khối lớp phải từ 1 đến 5." in bad.text
+    assert upstreams.staff.department_grades["d-3"] == [2, 3]  # nothing changed
+    missing = client.post(
+        "/departments/d-x/grade-levels", data={"csrf_token": browser.form_csrf(page.text), "grade_levels": ["1"]}
+    )
+    assert missing.status_code == 400
+    assert "Không tìm thấy" in missing.text
+    api = client.put(
+        "/api/v1/departments/d-bgh/grade-levels", json={"grade_levels": [1]}, headers={"X-CSRFToken": token}
+    )
+    assert api.status_code == 200
+    assert api.json == {"id": "d-bgh", "name": "Ban giám hiệu", "grade_levels": [1]}
+    refused = client.put(
+        "/api/v1/departments/d-bgh/grade-levels", json={"grade_levels": [0]}, headers={"X-CSRFToken": token}
+    )
+    assert refused.status_code == 400
+    assert refused.json["error"]["fields"] == {"grade_levels.0": "Khối lớp phải từ 1 đến 5."}
+    listed = {d["id"]: d["grade_levels"] for d in client.get("/api/v1/departments").json["items"]}
+    assert listed == {"d-bgh": [1], "d-3": [2, 3], "d-45": [4, 5]}
+
+
 def test_staff_pages_in_english(client: FlaskClient, browser) -> None:
     browser.login(client)
     html = client.get("/staff?lang=en").text

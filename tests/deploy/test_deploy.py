@@ -32,8 +32,8 @@ GRPC_PORTS = {"identity": 50051, "students": 50052, "grades": 50053}
 # The worker processes each service runs next to its server, and the command that starts each.
 WORKERS = {
     "identity": (("identity-relay", "relay"), ("identity-consumer", "consume")),
-    "students": (("students-relay", "relay"),),
-    "grades": (("grades-consumer", "consume"),),
+    "students": (("students-relay", "relay"), ("students-consumer", "consume")),
+    "grades": (("grades-consumer", "consume"), ("grades-relay", "relay")),
 }
 RELAYS = tuple(worker for workers in WORKERS.values() for worker, command in workers if command == "relay")
 CONSUMERS = tuple(worker for workers in WORKERS.values() for worker, command in workers if command == "consume")
@@ -404,8 +404,10 @@ def test_k8s_every_deployment_has_probes_resources_and_runs_as_non_root(yaml: Mo
         "identity-consumer",
         "students",
         "students-relay",
+        "students-consumer",
         "grades",
         "grades-consumer",
+        "grades-relay",
         "gateway",
     }
     for path, doc in deployments:
@@ -559,7 +561,7 @@ def test_k8s_kustomize_builds() -> None:
         command = [kustomize, "build", str(target)] if kustomize else [kubectl, "kustomize", str(target)]
         result = subprocess.run(command, capture_output=True, text=True, check=False)
         assert result.returncode == 0, result.stderr
-        assert len(re.findall(r"^kind: Deployment$", result.stdout, flags=re.MULTILINE)) == 8
+        assert len(re.findall(r"^kind: Deployment$", result.stdout, flags=re.MULTILINE)) == 10
 
 
 # ================================================================ Dockerfiles

@@ -77,6 +77,7 @@ def test_asyncapi_shape(asyncapi: dict[str, Any]) -> None:
         "school.students.v1",
         "school.students.v1.dlq",
         "school.grades.v1",
+        "school.grades.v1.dlq",
     }
     for operation in asyncapi["operations"].values():
         assert operation["action"] in ("send", "receive")
@@ -133,6 +134,7 @@ def test_asyncapi_consumer_groups(asyncapi: dict[str, Any]) -> None:
         if op["action"] == "receive" and "kafka" in op.get("bindings", {})
     ]
     assert {"enum": ["grades.roster"], "type": "string"} in groups
+    assert {"enum": ["students.grade-decisions"], "type": "string"} in groups
     assert any(g.get("pattern", "").startswith("^district") for g in groups)
 
 

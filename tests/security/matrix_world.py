@@ -215,6 +215,7 @@ BODIES: Mapping[str, Callable[[World, str, Rel], dict[str, Any]]] = {
     "staff_update": lambda w, role, rel: {"full_name": "Tài Khoản Thử Ma Trận", "version": w.staff_version},
     "export": lambda w, role, rel: {"include_sensitive": False},
     "department": lambda w, role, rel: {"name": f"Tổ Ma Trận {w.next()}"},
+    "bad_grade_levels": lambda w, role, rel: {"grade_levels": [9]},
     "bad_role_permissions": lambda w, role, rel: {"permissions": [], "reason": "x"},
     # The throw-away account already holds TV (set-up); each route grants it one more school-wide role.
     "grant": lambda w, role, rel: {"user_id": w.user_id, "role": "KT"},
@@ -244,6 +245,8 @@ def concrete_path(rule: str, w: World, role: str, rel: Rel) -> str:
         "filename": lambda: "app.css",
         # A guardian no student has: guardian routes are probed after the student check (records area).
         "guardian_id": lambda: "00000000-0000-4000-8000-00000000feed",
+        # Only reached with an invalid body (grade 9), refused before the department is looked up.
+        "department_id": lambda: "00000000-0000-4000-8000-00000000dead",
     }
     return _PLACEHOLDER.sub(lambda m: ids[m.group(1)](), rule)
 

@@ -179,7 +179,7 @@ def staff_to_proto(data: Mapping[str, Any], *, staff_id: str = "", version: int 
 
 
 def department(message: Any) -> dict[str, Any]:
-    return {"id": message.department_id, "name": message.name}
+    return {"id": message.department_id, "name": message.name, "grade_levels": list(message.grade_levels)}
 
 
 def assignment(message: Any, today: dt.date | None = None) -> dict[str, Any]:

@@ -88,6 +88,11 @@ class StaffRecordSchema(Schema):
 class DepartmentSchema(Schema):
     id = String(required=True)
     name = String(required=True)
+    grade_levels = List(
+        Integer(),
+        required=True,
+        metadata={"description": "Grade levels (khối 1..5) the department covers; its TTCM reaches those classes."},
+    )
 
 
 class AssignmentSchema(Schema):

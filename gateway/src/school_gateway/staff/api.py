@@ -18,6 +18,7 @@ from school_gateway.staff.schemas import (
     CreateDepartmentSchema,
     CreatedStaffSchema,
     CreateStaffSchema,
+    DepartmentGradesSchema,
     DepartmentListSchema,
     ExportSchema,
     ImportResultSchema,
@@ -163,4 +164,17 @@ def list_departments() -> dict[str, Any]:
 def create_department(body: dict[str, Any]) -> dict[str, Any]:
     """Add a subject group (409 when the name is taken)."""
     answer = staff().CreateDepartment(staff_pb2.CreateDepartmentRequest(name=body["name"]))
+    return convert.department(answer.department)
+
+
+@blp.route("/departments/<id:department_id>/grade-levels", methods=["PUT"])
+@permission("identity:department:write")
+@blp.arguments(DepartmentGradesSchema)
+@blp.response(200, DepartmentSchema)
+@blp.alt_response(404, response="NOT_FOUND")
+def set_department_grades(body: dict[str, Any], department_id: str) -> dict[str, Any]:
+    """Set the grade levels (khối) a subject group covers: its head (TTCM) then reads those classes."""
+    answer = staff().SetDepartmentGrades(
+        staff_pb2.SetDepartmentGradesRequest(department_id=department_id, grade_levels=body["grade_levels"])
+    )
     return convert.department(answer.department)

@@ -194,3 +194,15 @@ class CreateDepartmentSchema(Schema):
         validate=validate.Length(min=2, max=100, error=N_("The name must be 2 to 100 characters.")),
         metadata={"label": N_("Name"), "example": "Tổ 4-5"},
     )
+
+
+class DepartmentGradesSchema(Schema):
+    grade_levels = List(
+        Integer(validate=validate.Range(min=1, max=5, error=N_("Grade levels are 1 to 5."))),
+        required=True,
+        metadata={
+            "label": N_("Grade levels"),
+            "description": "Replaces the grade levels (1..5) the department covers; [] clears them.",
+            "example": [4, 5],
+        },
+    )

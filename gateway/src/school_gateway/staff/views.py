@@ -31,6 +31,9 @@ from school_gateway.workbooks import UPLOAD_BODY_BYTES, max_body, read_workbook,
 
 bp = flask.Blueprint("staff", __name__)
 
+# Primary grades (khối 1..5) a subject group may cover.
+GRADE_CHOICES = (1, 2, 3, 4, 5)
+
 PAGE_SIZE = 50
 _TOKEN_MAX = 512
 _ID_MAX = 64
@@ -44,7 +47,7 @@ def _empty() -> FormResult:
     return FormResult({}, {}, {})
 
 
-def _departments() -> list[dict[str, str]]:
+def _departments() -> list[dict[str, Any]]:
     answer = staff().ListDepartments(staff_pb2.ListDepartmentsRequest())
     return [convert.department(d) for d in answer.departments]
 
@@ -264,12 +267,17 @@ def staff_export_submit() -> ResponseReturnValue:
 # --- Tổ chuyên môn ------------------------------------------------------------------------------------------
 
 
-def _departments_page(form: FormResult, status: int = 200) -> ResponseReturnValue:
+def _departments_page(
+    form: FormResult, status: int = 200, grades_form: FormResult | None = None, grades_for: str = ""
+) -> ResponseReturnValue:
     return render(
         "staff/departments.html",
         status,
         departments=_departments(),
         form=form,
+        grades_form=grades_form or _empty(),
+        grades_for=grades_for,
+        grade_choices=GRADE_CHOICES,
         can_create=me().has("identity:department:write"),
     )
 
@@ -293,3 +301,24 @@ def create_department() -> ResponseReturnValue:
         else:
             return flask.redirect(url_for("staff.departments", notice="department_created"), 303)
     return _departments_page(form, 400)
+
+
+@bp.post("/departments/<id:department_id>/grade-levels")
+@permission("identity:department:write")
+def set_department_grades(department_id: str) -> ResponseReturnValue:
+    """The ticked grade levels of one subject group; none ticked clears them."""
+    chosen = request.form.getlist("grade_levels")
+    form = FormResult({}, {}, {"grade_levels": ",".join(chosen)})
+    levels = [int(c) for c in chosen if c.isdigit() and int(c) in GRADE_CHOICES]
+    if len(levels) != len(chosen):
+        form.errors["grade_levels"] = _("Grade levels are 1 to 5.")
+        return _departments_page(_empty(), 400, form, department_id)
+    try:
+        staff().SetDepartmentGrades(
+            staff_pb2.SetDepartmentGradesRequest(department_id=department_id, grade_levels=levels)
+        )
+    except grpc.RpcError as err:
+        if not form_failure(form, err):
+            raise
+        return _departments_page(_empty(), 400, form, department_id)
+    return flask.redirect(url_for("staff.departments", notice="department_grades_saved"), 303)

@@ -22,7 +22,8 @@ class Caller:
     username: str = ""
     full_name: str = ""
     # Object scopes from the caller's assignments: "school", "class:<id>",
-    # "class_subject:<class id>:<subject>", "department:<id>", "child:<student id>".
+    # "class_subject:<class id>:<subject>", "department:<id>", "child:<student id>", and for a
+    # head of department (TTCM) "grade:<school year id>:<grade level>" per grade the department covers.
     scopes: frozenset[str] = field(default_factory=frozenset)
     # Unix time until which the session counts as stepped up by a second factor (0 = not).
     stepped_up_until: int = 0
@@ -56,6 +57,28 @@ class Caller:
         """Whether an assignment (or a school-wide role) covers this class."""
         visible = self.visible_class_ids()
         return visible is None or class_id in visible
+
+    def reaches_grade(self, school_year_id: str, grade_level: int) -> bool:
+        """Whether a school-wide role or a department's grade ("grade:<year id>:<n>", a TTCM)
+        covers the classes of this grade level in this school year."""
+        return self.school_wide or (bool(school_year_id) and f"grade:{school_year_id}:{grade_level}" in self.scopes)
+
+    def reaches_class_in(self, class_id: str, school_year_id: str, grade_level: int) -> bool:
+        """reaches_class for a service that knows the class's year and grade level: an assignment
+        to the class, a school-wide role, or a department that covers its grade (a TTCM reads
+        the classes of their department's grades; grade scopes give no write duty)."""
+        return self.reaches_class(class_id) or self.reaches_grade(school_year_id, grade_level)
+
+    def visible_grades(self) -> frozenset[tuple[str, int]]:
+        """(school year id, grade level) pairs the caller's departments cover, for list filters
+        alongside visible_class_ids (empty for everyone but a head of department)."""
+        pairs: set[tuple[str, int]] = set()
+        for scope in self.scopes:
+            kind, _, rest = scope.partition(":")
+            year, _, level = rest.rpartition(":")
+            if kind == "grade" and year and level.isdigit():
+                pairs.add((year, int(level)))
+        return frozenset(pairs)
 
     def is_homeroom_of(self, class_id: str) -> bool:
         """Whether the caller keeps this class as a whole: a school-wide duty or its homeroom

@@ -1,4 +1,4 @@
-"""Command line: ``python -m school_grades serve | consume | migrate``."""
+"""Command line: ``python -m school_grades serve | consume | relay | migrate``."""
 
 from __future__ import annotations
 
@@ -64,10 +64,10 @@ def consume(settings: Settings) -> None:
 
 
 def relay(settings: Settings) -> None:
-    """Publish the outbox (the grade book's events, topic school.grades.v1) to Kafka in order until
-    SIGTERM/SIGINT."""
+    """Publish the outbox (year results and decisions, period locks, ...) to school.grades.v1 in order
+    until SIGTERM/SIGINT."""
     from school_grades.adapters.tables import outbox
-    from school_grades.events.gradebook_outbound import TOPIC
+    from school_grades.events.results_outbound import TOPIC
     from schoolkit.db import make_engine
     from schoolkit.events.relay import Relay  # type: ignore[import-not-found,unused-ignore]
 

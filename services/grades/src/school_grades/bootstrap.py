@@ -14,10 +14,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from school_grades.adapters.gradebook_repository import gradebook_unit_of_work
 from school_grades.adapters.repositories import SqlAlchemyRosterReader
+from school_grades.adapters.results_repository import results_unit_of_work
 from school_grades.api.gradebook_servicer import GradebookServicer
+from school_grades.api.results_servicer import ResultsServicer
 from school_grades.api.servicer import GradesServicer
 from school_grades.app.gradebook import GradebookUseCases
 from school_grades.app.queries import RosterQueries
+from school_grades.app.results import ResultsUseCases
 from school_grades.config import Settings
 from schoolkit.db import make_engine, make_session_factory, migrations_current, ping
 from schoolkit.spreadsheets import OpenpyxlSpreadsheets
@@ -70,8 +73,37 @@ def build(settings: Settings, *, clock: Clock = utc_now) -> Container:
         sessions=sessions,
         clock=clock,
         queries=queries,
-        servicer=GradesServicer(queries),
+        servicer=GradesServicer(queries, class_place(sessions)),
     )
     gradebook = GradebookUseCases(gradebook_unit_of_work(sessions), clock, settings.windows)
     container.more_servicers.append(GradebookServicer(gradebook, OpenpyxlSpreadsheets()))
+    container.more_servicers.extend(checks_servicers(container))
+    container.more_servicers.append(ResultsServicer(ResultsUseCases(results_unit_of_work(sessions), clock)))
     return container
+
+
+def class_place(sessions: sessionmaker[Session]) -> Callable[[str, str], tuple[str, int] | None]:
+    """A class's year and grade level, for reach by grade (a TTCM reads the department's grades)."""
+    from school_grades.adapters.structure_repository import SqlAlchemyStructureRepository
+    from schoolkit.db import read_only
+
+    def place(school_id: str, class_id: str) -> tuple[str, int] | None:
+        with read_only(sessions) as session:
+            facts = SqlAlchemyStructureRepository(session).class_facts(school_id, class_id)
+        return (facts.school_year_id, facts.grade_level) if facts else None
+
+    return place
+
+
+def checks_servicers(container: Container) -> list[Servicer]:
+    """CheckService and LockService (issue 5 points 5–6) over one set of use cases."""
+    from school_grades.adapters.checks_repository import checks_store_factory
+    from school_grades.api.checks_servicer import CheckServicer, LockServicer
+    from school_grades.app.checks import ChecksUseCases
+
+    use_cases = ChecksUseCases(
+        checks_store_factory(container.sessions),
+        separation_of_duties=container.settings.lock_separation_of_duties,
+        clock=container.clock,
+    )
+    return [CheckServicer(use_cases), LockServicer(use_cases)]

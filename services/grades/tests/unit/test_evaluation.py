@@ -257,3 +257,16 @@ def test_tieu_bieu_needs_htt_evidence_and_the_class() -> None:
     assert "căn cứ" in (tieu_bieu_problem(htt, Nomination("tốt", recognised_by_class=True)) or "")
     htxs = year_end_result(inputs())
     assert "Hoàn thành tốt" in (tieu_bieu_problem(htxs, good) or "")
+
+
+def test_a_cht_explanation_names_every_level_missed_with_all_its_reasons_in_sheet_order() -> None:
+    outcome = year_end_result(
+        inputs(subjects={"AM_NHAC": H, "KHOA_HOC": C}, items={"NL_TINH_TOAN": ItemLevel.D}, scores={"TOAN": 8})
+    )
+    assert outcome.result is YearResult.CHT
+    assert outcome.explanation == (
+        "Không đạt Hoàn thành xuất sắc vì: Khoa học = C; Nghệ thuật (Âm nhạc) = H; Tính toán: Đạt; "
+        "điểm kiểm tra cuối năm Toán = 8 (cần từ 9)",
+        "Không đạt Hoàn thành tốt vì: Khoa học = C; Nghệ thuật (Âm nhạc) = H; Tính toán: Đạt",
+        "Không đạt Hoàn thành vì: Khoa học = C",
+    )

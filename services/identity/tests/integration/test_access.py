@@ -280,6 +280,64 @@ def test_department_heads_get_a_department_scope(identity: Identity, people: dic
           department_id=department.department_id)  # fmt: skip
     assert list(identity.login("giaovien").principal.scopes) == [f"department:{department.department_id}"]
 
+    # Once the department covers grades 3 and 4, its head reaches those classes of the assignment's year.
+    vp = identity.as_account(people["vp"])
+    saved = identity.staff.SetDepartmentGrades(
+        staff_pb2.SetDepartmentGradesRequest(department_id=department.department_id, grade_levels=[4, 3, 4]),
+        metadata=vp,
+        timeout=10,
+    ).department
+    assert list(saved.grade_levels) == [3, 4]
+    listed = identity.staff.ListDepartments(staff_pb2.ListDepartmentsRequest(), metadata=vp, timeout=10)
+    assert [list(d.grade_levels) for d in listed.departments] == [[3, 4]]
+    assert set(identity.login("giaovien").principal.scopes) == {
+        f"department:{department.department_id}",
+        f"grade:{YEAR_ID}:3",
+        f"grade:{YEAR_ID}:4",
+    }
+
+
+def test_department_grades_are_checked_and_need_the_permission(identity: Identity, people: dict[str, Any]) -> None:
+    from school.identity.v1 import staff_pb2
+
+    vp = identity.as_account(people["vp"])
+    department = identity.staff.CreateDepartment(
+        staff_pb2.CreateDepartmentRequest(name="Tổ 4-5"), metadata=vp, timeout=10
+    ).department
+    identity.staff.SetDepartmentGrades(
+        staff_pb2.SetDepartmentGradesRequest(department_id=department.department_id, grade_levels=[4, 5]),
+        metadata=vp,
+        timeout=10,
+    )
+    wrong = rpc_error(
+        lambda: identity.staff.SetDepartmentGrades(
+            staff_pb2.SetDepartmentGradesRequest(department_id=department.department_id, grade_levels=[5, 6]),
+            metadata=vp,
+            timeout=10,
+        )
+    )
+    assert wrong.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert "Khối lớp phải từ 1 đến 5" in field_violations(wrong)["grade_levels"]
+    unknown = rpc_error(
+        lambda: identity.staff.SetDepartmentGrades(
+            staff_pb2.SetDepartmentGradesRequest(department_id="00000000-0000-0000-0000-000000000000"),
+            metadata=vp,
+            timeout=10,
+        )
+    )
+    assert unknown.code() == grpc.StatusCode.NOT_FOUND
+    denied = rpc_error(
+        lambda: identity.staff.SetDepartmentGrades(
+            staff_pb2.SetDepartmentGradesRequest(department_id=department.department_id, grade_levels=[1]),
+            metadata=identity.as_account(people["gv"]),
+            timeout=10,
+        )
+    )
+    assert denied.code() == grpc.StatusCode.PERMISSION_DENIED
+    # The refused calls changed nothing.
+    listed = identity.staff.ListDepartments(staff_pb2.ListDepartmentsRequest(), metadata=vp, timeout=10)
+    assert [list(d.grade_levels) for d in listed.departments] == [[4, 5]]
+
 
 def test_granting_a_combination_that_breaks_separation_of_duties_is_refused(
     identity: Identity, people: dict[str, Any]

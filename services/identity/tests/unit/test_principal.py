@@ -198,3 +198,31 @@ def test_a_parent_gets_child_scopes_and_no_one_else_does() -> None:
     parent = effective_principal(account("CMHS"), TABLE, [], TODAY, children=["st-1"])
     assert parent.scopes == frozenset({"child:st-1"})
     assert "students:student:read" in parent.permissions
+
+
+def test_a_department_head_reaches_the_departments_grades_in_the_assignments_year() -> None:
+    head = assignment("TTCM", ScopeKind.DEPARTMENT, department_id="d-45")
+    other = assignment("TTCM", ScopeKind.DEPARTMENT, department_id="d-1", ends_on=date(2025, 12, 31))
+    principal = effective_principal(
+        account(),
+        role_permissions({}),
+        [head, other],
+        TODAY,
+        department_grades={"d-45": (4, 5), "d-1": (1,)},
+    )
+    # The ended assignment gives nothing; the running one gives its department and its grades.
+    assert principal.scopes == frozenset({"department:d-45", "grade:y-1:4", "grade:y-1:5"})
+    # A department without grades (not set yet) reaches no class.
+    bare = effective_principal(account(), role_permissions({}), [head], TODAY, department_grades={})
+    assert bare.scopes == frozenset({"department:d-45"})
+
+
+def test_department_grade_levels_are_primary_grades() -> None:
+    from school_identity.domain.departments import grade_levels_problem
+
+    assert grade_levels_problem([5, 4, 4]) == ((4, 5), "")
+    assert grade_levels_problem([]) == ((), "")
+    levels, problem = grade_levels_problem([1, 0])
+    assert levels == ()
+    assert "từ 1 đến 5" in problem
+    assert grade_levels_problem([6])[1]

@@ -1,4 +1,4 @@
-"""Command line: ``python -m school_students serve | relay | migrate``."""
+"""Command line: ``python -m school_students serve | relay | consume | migrate``."""
 
 from __future__ import annotations
 
@@ -56,6 +56,33 @@ def relay(settings: Settings) -> None:
     engine.dispose()
 
 
+def consume(settings: Settings) -> None:
+    """Keep grades' year results and decisions (school.grades.v1, group students.grade-decisions)
+    for the year-end roll-over until SIGTERM/SIGINT."""
+    from school_students.adapters.tables import inbox
+    from school_students.events.inbound import CONSUMER_GROUP, HANDLERS, TOPIC
+    from schoolkit.db import make_engine
+    from schoolkit.events.consumer import Consumer  # type: ignore[import-not-found,unused-ignore]
+
+    if settings.metrics_port:
+        from prometheus_client import start_http_server
+
+        start_http_server(settings.metrics_port)
+    engine = make_engine(settings.database_url)
+    stop = _stop_on_signal()
+    Consumer(
+        engine=engine,
+        inbox=inbox,
+        group=CONSUMER_GROUP,
+        topics=[TOPIC],
+        bootstrap_servers=settings.kafka_bootstrap_servers,
+        handlers=HANDLERS,
+        max_poll_interval_ms=settings.kafka_max_poll_interval_ms,
+        session_timeout_ms=settings.kafka_session_timeout_ms,
+    ).run_forever(stop)
+    engine.dispose()
+
+
 def migrate(settings: Settings) -> None:
     """Upgrade the database to the newest schema (safe to run again)."""
     from school_students.bootstrap import MIGRATIONS_DIR
@@ -77,7 +104,7 @@ def _stop_on_signal() -> threading.Event:
     return stop
 
 
-COMMANDS = {"serve": serve, "relay": relay, "migrate": migrate}
+COMMANDS = {"serve": serve, "relay": relay, "consume": consume, "migrate": migrate}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -97,3 +97,30 @@ def test_no_assignment_reaches_nothing(api_for: Callable[..., Any], two_classes:
 def test_school_wide_duty_reaches_every_class(api_for: Callable[..., Any], two_classes: Any) -> None:
     head = api_for(permissions=TEACHER_PERMS, scopes=frozenset({"school"}))
     assert len(head.ListClasses(students_pb2.ListClassesRequest()).classes) == 2
+
+
+def test_a_head_of_department_reads_the_classes_of_the_departments_grades(
+    api: Any, api_for: Callable[..., Any], two_classes: Any
+) -> None:
+    own, other, _pupil = two_classes
+    year = own.school_year_id
+    grade2 = api.CreateClass(
+        students_pb2.CreateClassRequest(school_year_id=year, name="2A", grade_level=2)
+    ).school_class
+    head = api_for(permissions=TEACHER_PERMS, scopes=frozenset({"department:d-1", f"grade:{year}:1"}))
+    listed = head.ListClasses(students_pb2.ListClassesRequest())
+    assert sorted(c.name for c in listed.classes) == ["1A", "1B"]
+    assert head.GetClass(students_pb2.GetClassRequest(class_id=other.class_id)).school_class.name == "1B"
+    names = head.ListStudents(students_pb2.ListStudentsRequest(class_id=other.class_id)).students
+    assert [s.full_name for s in names] == ["Hồ Ngọc Trâm"]
+    assert denied(head.GetClass, students_pb2.GetClassRequest(class_id=grade2.class_id)) == (
+        grpc.StatusCode.PERMISSION_DENIED
+    )
+    # Reading is all a grade scope gives: writing to a class of the grade is still refused.
+    enrol = students_pb2.EnrollStudentRequest(
+        class_id=other.class_id, full_name="Lý Bảo Ngọc", date_of_birth="2019-01-01", gender=students_pb2.GENDER_MALE
+    )
+    assert denied(head.EnrollStudent, enrol) == grpc.StatusCode.PERMISSION_DENIED
+    # Another year's grade 1 is not reached.
+    last_year = api_for(permissions=TEACHER_PERMS, scopes=frozenset({"department:d-1", "grade:y-old:1"}))
+    assert list(last_year.ListClasses(students_pb2.ListClassesRequest()).classes) == []

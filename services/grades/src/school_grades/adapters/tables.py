@@ -43,6 +43,8 @@ roster = Table(
     Column("left_on", Date, nullable=True),
     Column("left_status", String(30), nullable=True),
     Index(None, "school_id", "class_id", "name_sort_key", "student_id"),
+    # Revision 0008: finding the same pupil at another school after a transfer (domain/history.py).
+    Index(None, "student_code", "date_of_birth"),
 )
 
 # The consumer's effect log: one row per applied event, ``id`` giving the order of application.
@@ -64,4 +66,4 @@ outbox = outbox_table(event_metadata)
 inbox = inbox_table(event_metadata)
 
 # The grade book (issue 5); imported last because it adds to this module's metadata.
-from school_grades.adapters import tables_gradebook, tables_gradebook_saves  # noqa: E402,F401
+from school_grades.adapters import tables_gradebook, tables_gradebook_saves, tables_results  # noqa: E402,F401

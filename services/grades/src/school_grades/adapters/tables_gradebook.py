@@ -200,3 +200,19 @@ comment_bank = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Index(None, "school_id", "owner_id", "item_code"),
 )
+
+# One row per carried history, so a redelivered or replayed event carries nothing twice.
+carried_histories = Table(
+    "carried_histories",
+    metadata,
+    Column("id", LOG_ID, primary_key=True, autoincrement=True),
+    Column("from_student_id", String(ID), nullable=False),
+    Column("from_school_id", String(SCHOOL_ID), nullable=False),
+    Column("to_student_id", String(ID), nullable=False),
+    Column("to_school_id", String(SCHOOL_ID), nullable=False),
+    Column("school_year_name", String(9), nullable=False),
+    Column("cells_carried", Integer, nullable=False),
+    Column("carried_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("from_student_id", "to_student_id"),
+    Index(None, "to_student_id"),
+)

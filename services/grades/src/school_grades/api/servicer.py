@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import grpc
 from google.protobuf.timestamp_pb2 import Timestamp
 
@@ -10,6 +12,7 @@ from school_grades.api import permissions as perm
 from school_grades.app.queries import RosterQueries
 from school_grades.domain.errors import DomainError, NotFoundError
 from school_grades.domain.roster import RosterEntry
+from schoolkit.context import Caller
 from schoolkit.grpc_errors import ForbiddenError, InvalidInputError
 from schoolkit.grpc_errors import NotFoundError as ServiceNotFoundError
 from schoolkit.grpc_server import current_caller, require
@@ -32,9 +35,21 @@ def entry_message(entry: RosterEntry) -> grades_pb2.RosterEntry:
     )
 
 
+# (school id, class id) → the class's (school year id, grade level), None when grades has not heard of it.
+ClassPlace = Callable[[str, str], tuple[str, int] | None]
+
+
 class GradesServicer(grades_pb2_grpc.GradesServiceServicer):
-    def __init__(self, queries: RosterQueries) -> None:
+    def __init__(self, queries: RosterQueries, class_place: ClassPlace | None = None) -> None:
         self._queries = queries
+        self._class_place = class_place
+
+    def _reaches(self, caller: Caller, class_id: str) -> bool:
+        """An assignment to the class, a school-wide duty, or (TTCM) a department covering its grade."""
+        if caller.reaches_class(class_id):
+            return True
+        place = self._class_place(caller.school_id, class_id) if self._class_place and caller.visible_grades() else None
+        return place is not None and caller.reaches_grade(*place)
 
     def register(self, server: grpc.Server) -> str:
         grades_pb2_grpc.add_GradesServiceServicer_to_server(self, server)
@@ -46,7 +61,7 @@ class GradesServicer(grades_pb2_grpc.GradesServiceServicer):
         require(perm.ROSTER_READ)
         caller = current_caller()
         school_id = caller.school_id
-        if request.class_id and not caller.reaches_class(request.class_id):
+        if request.class_id and not self._reaches(caller, request.class_id):
             # The object check: a teacher sees only the rosters of their assigned classes.
             raise ForbiddenError("Bạn không được phân công lớp này", {"class_id": "Bạn không được phân công lớp này"})
         try:

@@ -15,6 +15,7 @@ from google.protobuf.message import Message
 from sqlalchemy.orm import Session
 
 from school.students.v1 import movements_events_pb2, movements_pb2, students_pb2
+from school_grades.adapters.history_repository import SqlAlchemyHistoryRepository
 from school_grades.adapters.repositories import SqlAlchemyRosterRepository
 from school_grades.app.projection import project_departure, project_enrolment, project_removal
 from school_grades.domain.roster import InvalidEventError, Placement, StudentFacts, check_facts
@@ -84,6 +85,9 @@ def _leave(
 def handle_transferred_in(session: Session, event: CloudEvent) -> None:
     m = movements_events_pb2.StudentTransferredIn.FromString(event.data)
     _place(session, event, m.school_id, m.student, m.to_class)
+    # From another school of this deployment: the periods it already assessed come along.
+    carried = SqlAlchemyHistoryRepository(session).carry_after_arrival(m.student.student_id, datetime.now(UTC))
+    log.debug("history.carried", event_id=event.id, cells=carried)
 
 
 def handle_returned(session: Session, event: CloudEvent) -> None:
@@ -99,6 +103,9 @@ def handle_class_changed(session: Session, event: CloudEvent) -> None:
 def handle_transferred_out(session: Session, event: CloudEvent) -> None:
     m = movements_events_pb2.StudentTransferredOut.FromString(event.data)
     _leave(session, event, m.school_id, m.student, m.from_class, m.effective_date, "CHUYEN_DI")
+    # The receiving school's arrival may have been applied first (events of two schools are not ordered).
+    carried = SqlAlchemyHistoryRepository(session).carry_after_departure(m.student.student_id, datetime.now(UTC))
+    log.debug("history.carried", event_id=event.id, cells=carried)
 
 
 def handle_dropped_out(session: Session, event: CloudEvent) -> None:
@@ -129,6 +136,7 @@ def _remove(session: Session, event: CloudEvent, school_id: str, student_id: str
 def handle_deleted(session: Session, event: CloudEvent) -> None:
     m = movements_events_pb2.StudentDeleted.FromString(event.data)
     _remove(session, event, m.school_id, m.student_id)
+    SqlAlchemyHistoryRepository(session).drop(m.student_id)
 
 
 def handle_merged(session: Session, event: CloudEvent) -> None:
@@ -136,13 +144,14 @@ def handle_merged(session: Session, event: CloudEvent) -> None:
 
     When the kept record had left (say, transferred out) and the merged duplicate was the one in a
     class, the merge hands that place to the kept record without any other event, so the roster
-    must follow ``surviving.class_id`` here. Grades has no scores of its own yet to re-point.
+    must follow ``surviving.class_id`` here. The duplicate's grade-book cells become the kept record's.
     """
     m = movements_events_pb2.StudentsMerged.FromString(event.data)
     repo = SqlAlchemyRosterRepository(session)
     dropped = repo.get(m.merged_student_id)
     kept = repo.get(m.surviving.student_id)
     _remove(session, event, m.school_id, m.merged_student_id)
+    SqlAlchemyHistoryRepository(session).repoint(m.merged_student_id, m.surviving.student_id)
     class_id = m.surviving.class_id
     if not class_id or (kept is not None and kept.class_id == class_id and kept.left_on is None):
         return

@@ -572,11 +572,26 @@ class SqlAlchemyDepartmentRepository:
 
     def get(self, department_id: str) -> Department | None:
         row = self._db.execute(select(departments).where(departments.c.id == department_id)).mappings().first()
-        return Department(id=row["id"], school_id=row["school_id"], name=row["name"]) if row else None
+        return _department(row) if row else None
 
     def for_school(self, school_id: str) -> list[Department]:
         rows = self._db.execute(select(departments).where(departments.c.school_id == school_id)).mappings()
-        return [Department(id=r["id"], school_id=r["school_id"], name=r["name"]) for r in rows]
+        return [_department(r) for r in rows]
+
+    def set_grade_levels(self, department_id: str, grade_levels: tuple[int, ...]) -> None:
+        self._db.execute(
+            update(departments).where(departments.c.id == department_id).values(grade_levels=list(grade_levels))
+        )
+
+
+def _department(row: RowMapping) -> Department:
+    levels = row["grade_levels"] or []
+    return Department(
+        id=row["id"],
+        school_id=row["school_id"],
+        name=row["name"],
+        grade_levels=tuple(sorted(int(n) for n in levels)),
+    )
 
 
 def _staff(row: RowMapping) -> StaffRecord:

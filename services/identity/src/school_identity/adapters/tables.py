@@ -188,6 +188,8 @@ departments = Table(
     Column("school_id", String(36), ForeignKey("schools.id"), nullable=False),
     Column("name", String(100), nullable=False),
     Column("name_key", String(100), nullable=False),
+    # Grade levels (khối 1..5) the department covers, ascending: its TTCM reaches those classes.
+    Column("grade_levels", JSON, nullable=False, default=list, server_default="[]"),
     UniqueConstraint("school_id", "name_key", name="uq_departments_name"),
 )
 

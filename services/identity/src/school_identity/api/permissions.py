@@ -40,6 +40,7 @@ METHOD_PERMISSIONS: Mapping[str, str] = MappingProxyType(
         f"/{STAFF}/ExportStaff": p.STAFF_EXPORT,  # + read_sensitive and a step-up for citizen ids
         f"/{STAFF}/CreateDepartment": p.DEPARTMENT_WRITE,
         f"/{STAFF}/ListDepartments": p.STAFF_READ,
+        f"/{STAFF}/SetDepartmentGrades": p.DEPARTMENT_WRITE,
         f"/{ACCESS}/ListRoles": p.ROLE_READ,
         f"/{ACCESS}/ListPermissions": p.ROLE_READ,
         f"/{ACCESS}/SetRolePermissions": p.ROLE_WRITE,

@@ -9,6 +9,7 @@ from school_identity.api.base import BaseServicer, iso, timestamp
 from school_identity.api.permissions import STAFF
 from school_identity.app import staff
 from school_identity.app.staff import StaffView, parse_iso
+from school_identity.domain.model import Department
 from school_identity.domain.staff import StaffDraft
 
 STATUS_TO_PROTO = {
@@ -155,9 +156,7 @@ class StaffServicer(BaseServicer, staff_pb2_grpc.StaffServiceServicer):
         actor = self._require("CreateDepartment")
         with self._translated("CreateDepartment", context):
             department = staff.create_department(actor, request.name, self._deps)
-        return staff_pb2.CreateDepartmentResponse(
-            department=staff_pb2.Department(department_id=department.id, name=department.name)
-        )
+        return staff_pb2.CreateDepartmentResponse(department=department_message(department))
 
     def ListDepartments(
         self, request: staff_pb2.ListDepartmentsRequest, context: grpc.ServicerContext
@@ -165,6 +164,20 @@ class StaffServicer(BaseServicer, staff_pb2_grpc.StaffServiceServicer):
         actor = self._require("ListDepartments")
         with self._translated("ListDepartments", context):
             found = staff.list_departments(actor, self._deps)
-        return staff_pb2.ListDepartmentsResponse(
-            departments=[staff_pb2.Department(department_id=d.id, name=d.name) for d in found]
-        )
+        return staff_pb2.ListDepartmentsResponse(departments=[department_message(d) for d in found])
+
+    def SetDepartmentGrades(
+        self, request: staff_pb2.SetDepartmentGradesRequest, context: grpc.ServicerContext
+    ) -> staff_pb2.SetDepartmentGradesResponse:
+        actor = self._require("SetDepartmentGrades")
+        with self._translated("SetDepartmentGrades", context):
+            department = staff.set_department_grades(
+                actor, request.department_id, list(request.grade_levels), self._deps
+            )
+        return staff_pb2.SetDepartmentGradesResponse(department=department_message(department))
+
+
+def department_message(department: Department) -> staff_pb2.Department:
+    return staff_pb2.Department(
+        department_id=department.id, name=department.name, grade_levels=list(department.grade_levels)
+    )

@@ -40,14 +40,20 @@ def principal_of(
     stepped_up_until: datetime | None = None,
 ) -> Principal:
     """The effective principal of ``account`` now (see domain.principal)."""
+    assignments = uow.assignments.for_account(account.id)
+    department_grades: dict[str, tuple[int, ...]] = {}
+    if any(a.department_id for a in assignments):
+        # Only a head of department needs the grade levels; others skip the read.
+        department_grades = {d.id: d.grade_levels for d in uow.departments.for_school(account.school_id)}
     return effective_principal(
         account,
         school_permissions(uow, account.school_id),
-        uow.assignments.for_account(account.id),
+        assignments,
         vn_today(now),
         mfa_verified=mfa_verified,
         stepped_up_until=stepped_up_until if stepped_up_until and stepped_up_until > now else None,
         children=uow.children.for_account(account.id, account.school_id),
+        department_grades=department_grades,
     )
 
 

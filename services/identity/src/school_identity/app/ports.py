@@ -185,6 +185,9 @@ class DepartmentRepository(Protocol):
 
     def for_school(self, school_id: str) -> list[Department]: ...
 
+    def set_grade_levels(self, department_id: str, grade_levels: tuple[int, ...]) -> None:
+        """Replace the grade levels the department covers."""
+
 
 class StaffRepository(Protocol):
     def add(self, record: StaffRecord) -> None: ...

@@ -7,7 +7,7 @@ lists, events, audit rows or import reports, and is exported only to a stepped-u
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -31,6 +31,7 @@ from school_identity.app.staff_sheet import (
     read_row,
     record_row,
 )
+from school_identity.domain.departments import grade_levels_problem
 from school_identity.domain.errors import (
     AccessDeniedError,
     AlreadyExistsError,
@@ -552,6 +553,32 @@ def create_department(actor: Actor, name: str, deps: Deps) -> Department:
         )
         uow.commit()
     return department
+
+
+def set_department_grades(actor: Actor, department_id: str, grade_levels: Sequence[int], deps: Deps) -> Department:
+    """Replace the grade levels a department covers (its TTCM then reaches those classes at next sign-in
+    or token refresh); another school's department is "not found"."""
+    levels, problem = grade_levels_problem(grade_levels)
+    if problem:
+        raise InvalidValueError({"grade_levels": problem})
+    with deps.uow() as uow:
+        department = uow.departments.get(department_id.strip()) if department_id.strip() else None
+        if department is None or department.school_id != actor.school_id:
+            raise NotFoundError("Không tìm thấy tổ chuyên môn")
+        uow.departments.set_grade_levels(department.id, levels)
+        uow.audit.append(
+            entry(
+                deps,
+                actor=actor.user_id,
+                action="department.grades_set",
+                school_id=actor.school_id,
+                target=department.id,
+                request_id=actor.request_id,
+                detail={"before": list(department.grade_levels), "after": list(levels)},
+            )
+        )
+        uow.commit()
+    return dataclasses.replace(department, grade_levels=levels)
 
 
 def list_departments(actor: Actor, deps: Deps) -> list[Department]:

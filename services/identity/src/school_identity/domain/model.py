@@ -165,11 +165,12 @@ class SchoolClass:
 
 @dataclass(frozen=True)
 class Department:
-    """A tổ chuyên môn."""
+    """A tổ chuyên môn and the grade levels (khối) it covers, ascending."""
 
     id: str
     school_id: str
     name: str
+    grade_levels: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -19,10 +19,19 @@ def effective_roles(account_roles: Iterable[str], assignments: Iterable[Assignme
 
 
 def scopes_for(
-    roles: Iterable[str], assignments: Iterable[Assignment], today: date, children: Iterable[str] = ()
+    roles: Iterable[str],
+    assignments: Iterable[Assignment],
+    today: date,
+    children: Iterable[str] = (),
+    department_grades: Mapping[str, Iterable[int]] | None = None,
 ) -> frozenset[str]:
     """ "school" when a held role reaches the whole school, plus the objects of today's assignments,
-    plus "child:<student id>" for each linked child when the account is a parent (CMHS)."""
+    plus "child:<student id>" for each linked child when the account is a parent (CMHS).
+
+    A department assignment (TTCM) also gives "grade:<school year id>:<n>" for each grade level
+    the department covers (``department_grades``: department id → levels): the head of department
+    reaches the classes of those grades in the year of the assignment, which a service that knows
+    a class's grade and year decides with Caller.reaches_grade."""
     roles = tuple(roles)
     scopes: set[str] = set()
     if "CMHS" in roles:
@@ -40,6 +49,9 @@ def scopes_for(
             scopes.add(f"class_subject:{a.class_id}:{a.subject_code}")
         elif a.scope_kind == ScopeKind.DEPARTMENT and a.department_id:
             scopes.add(f"department:{a.department_id}")
+            if a.school_year_id:
+                levels = (department_grades or {}).get(a.department_id, ())
+                scopes.update(f"grade:{a.school_year_id}:{n}" for n in levels)
     return frozenset(scopes)
 
 
@@ -52,6 +64,7 @@ def effective_principal(
     mfa_verified: bool = False,
     stepped_up_until: datetime | None = None,
     children: Iterable[str] = (),
+    department_grades: Mapping[str, Iterable[int]] | None = None,
 ) -> Principal:
     """Who ``account`` is today: roles (account-level ∪ current assignments), the union of the
     school's current permissions of those roles (every account may read and look after itself),
@@ -65,7 +78,7 @@ def effective_principal(
         school_id=account.school_id,
         roles=roles,
         permissions=permissions_for(roles, role_permissions),
-        scopes=scopes_for(roles, held, today, children),
+        scopes=scopes_for(roles, held, today, children, department_grades),
         mfa_verified=mfa_verified,
         stepped_up_until=stepped_up_until,
     )

@@ -150,7 +150,7 @@ PERMISSION_CATALOGUE: Mapping[str, str] = MappingProxyType(
         STAFF_READ_SENSITIVE: "Xem số CCCD trong hồ sơ cán bộ",
         STAFF_IMPORT: "Nhập hồ sơ cán bộ từ tệp Excel",
         STAFF_EXPORT: "Xuất hồ sơ cán bộ ra tệp Excel",
-        DEPARTMENT_WRITE: "Tạo tổ chuyên môn",
+        DEPARTMENT_WRITE: "Tạo tổ chuyên môn và đặt các khối lớp của tổ",
         ROLE_READ: "Xem vai trò và quyền",
         ROLE_WRITE: "Sửa quyền của vai trò",
         ASSIGNMENT_READ: "Xem phân công của mọi người",

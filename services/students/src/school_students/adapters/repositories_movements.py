@@ -10,7 +10,9 @@ from sqlalchemy import Row, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from school_students.adapters.repositories import utc
+from school_students.adapters.repositories_grade_outcomes import SqlAlchemyGradeOutcomeRepository
 from school_students.adapters.tables import classes, enrolments, idempotency_keys, students
+from school_students.adapters.tables_grade_outcomes import grade_outcomes
 from school_students.adapters.tables_movements import (
     enrolment_movements,
     repeat_marks,
@@ -21,7 +23,7 @@ from school_students.adapters.tables_movements import (
 from school_students.adapters.tables_records import guardians, student_guardians, student_records
 from school_students.app.ports import CurrentStay
 from school_students.domain.movement_events import ClassRef, MovementRecord
-from school_students.domain.movements import Kind, Status, Stay
+from school_students.domain.movements import GradeOutcome, Kind, Status, Stay
 from school_students.domain.school_class import SchoolClass
 
 
@@ -234,6 +236,9 @@ class SqlAlchemyMovementRepository:
         ).all()
         return frozenset(r[0] for r in rows)
 
+    def grade_outcomes(self, school_id: str, year_id: str) -> dict[str, GradeOutcome]:
+        return SqlAlchemyGradeOutcomeRepository(self._s).outcomes(school_id, year_id)
+
     # -- deletion and merge -------------------------------------------------------------------
 
     def history_size(self, school_id: str, student_id: str) -> tuple[int, int]:
@@ -262,6 +267,7 @@ class SqlAlchemyMovementRepository:
         self._s.execute(delete(student_movements).where(student_movements.c.student_id == student_id))
         self._s.execute(delete(student_statuses).where(student_statuses.c.student_id == student_id))
         self._s.execute(delete(repeat_marks).where(repeat_marks.c.student_id == student_id))
+        self._s.execute(delete(grade_outcomes).where(grade_outcomes.c.student_id == student_id))
         self._s.execute(delete(idempotency_keys).where(idempotency_keys.c.student_id == student_id))
         # The record (hồ sơ) and the guardian links go with the student; a guardian no other child
         # has is removed too (the use case refused first if one signs in as a parent).
@@ -338,6 +344,16 @@ class SqlAlchemyMovementRepository:
         )
         self._s.execute(delete(repeat_marks).where(repeat_marks.c.student_id == from_student))
         self._s.execute(delete(student_statuses).where(student_statuses.c.student_id == from_student))
+        # Grades' results and decisions (issue 5) follow per year unless the kept record has its own.
+        theirs = select(grade_outcomes.c.school_year_id).where(grade_outcomes.c.student_id == to_student)
+        self._s.execute(
+            delete(grade_outcomes).where(
+                grade_outcomes.c.student_id == from_student, grade_outcomes.c.school_year_id.in_(theirs)
+            )
+        )
+        self._s.execute(
+            update(grade_outcomes).where(grade_outcomes.c.student_id == from_student).values(student_id=to_student)
+        )
 
     def audit(
         self,

@@ -138,4 +138,9 @@ inbox = inbox_table(event_metadata)
 # Issue 4: each area keeps its tables in its own module on this same ``metadata``; importing them
 # here (last, since they refer to the tables above) registers them wherever the schema is used
 # (the migrations check, tests, benchmarks).
-from school_students.adapters import tables_movements, tables_records, tables_structure  # noqa: E402, F401
+from school_students.adapters import (  # noqa: E402, F401
+    tables_grade_outcomes,  # issue 5: grades' year results and decisions, for the roll-over
+    tables_movements,
+    tables_records,
+    tables_structure,
+)

@@ -12,10 +12,12 @@ from school_students.api.structure import StructureRpcs, semester_input
 from school_students.app.commands import CreateClass, CreateSchoolYear, EnrollStudent, UpdateStudent
 from school_students.app.structure import StructureUseCases
 from school_students.app.use_cases import StudentsUseCases
+from school_students.domain.errors import NotFoundError
 from school_students.domain.student import Gender
 from school_students.events.outbound import class_message, student_message, year_message
 from schoolkit.grpc_errors import ForbiddenError
 from schoolkit.grpc_server import current_caller, require
+from schoolkit.pagination import MAX_PAGE_SIZE
 
 SERVICE_NAME = students_pb2.DESCRIPTOR.services_by_name["StudentsService"].full_name
 # Unknown enum numbers (a newer client) are treated like UNSPECIFIED: refused with a field message.
@@ -104,11 +106,40 @@ class StudentsServicer(StructureRpcs, students_pb2_grpc.StudentsServiceServicer)
             )
         return students_pb2.CreateClassResponse(school_class=class_message(school_class))
 
+    def _readable_class(self, school_id: str, class_id: str) -> None:
+        """The object check of a class read: ensure_class_in_scope, or (a TTCM) a department that
+        covers the class's grade in its year. Only reads use it: grade scopes give no write duty."""
+        caller = current_caller()
+        if not class_id or caller.reaches_class(class_id) or not caller.visible_grades():
+            ensure_class_in_scope(class_id)
+            return
+        with domain_errors():
+            school_class = self._uc.get_class(school_id, class_id)
+        if not caller.reaches_grade(school_class.school_year_id, school_class.grade_level):
+            ensure_class_in_scope(class_id)
+
+    def _readable_class_ids(self, school_id: str, year_id: str) -> frozenset[str] | None:
+        """visible_class_ids plus the classes of the grades a TTCM's department covers."""
+        caller = current_caller()
+        only = caller.visible_class_ids()
+        grades = caller.visible_grades()
+        if only is None or not grades:
+            return only
+        extra: set[str] = set()
+        for year in {y for y, _ in grades if not year_id.strip() or y == year_id.strip()}:
+            try:
+                # A school has a few dozen classes a year: one page of the largest size holds them.
+                found = self._uc.list_classes(school_id, year, MAX_PAGE_SIZE, "")
+            except NotFoundError:  # a year of the token this school does not have: it reaches nothing
+                continue
+            extra.update(c.id for c in found.items if (year, c.grade_level) in grades)
+        return only | extra
+
     def ListClasses(
         self, request: students_pb2.ListClassesRequest, context: grpc.ServicerContext
     ) -> students_pb2.ListClassesResponse:
         school_id = authorise(perm.CLASS_READ)
-        only = current_caller().visible_class_ids()
+        only = self._readable_class_ids(school_id, request.school_year_id)
         with domain_errors():
             page = self._uc.list_classes(
                 school_id, request.school_year_id, request.page_size, request.page_token, only_class_ids=only
@@ -121,7 +152,7 @@ class StudentsServicer(StructureRpcs, students_pb2_grpc.StudentsServiceServicer)
         self, request: students_pb2.GetClassRequest, context: grpc.ServicerContext
     ) -> students_pb2.GetClassResponse:
         school_id = authorise(perm.CLASS_READ)
-        ensure_class_in_scope(request.class_id)
+        self._readable_class(school_id, request.class_id)
         with domain_errors():
             school_class = self._uc.get_class(school_id, request.class_id)
         return students_pb2.GetClassResponse(school_class=class_message(school_class))
@@ -177,7 +208,7 @@ class StudentsServicer(StructureRpcs, students_pb2_grpc.StudentsServiceServicer)
         self, request: students_pb2.ListStudentsRequest, context: grpc.ServicerContext
     ) -> students_pb2.ListStudentsResponse:
         school_id = authorise(perm.STUDENT_READ)
-        ensure_class_in_scope(request.class_id)
+        self._readable_class(school_id, request.class_id)
         with domain_errors():
             page = self._uc.list_students(school_id, request.class_id, request.page_size, request.page_token)
         response = students_pb2.ListStudentsResponse(

@@ -51,6 +51,7 @@ from school_students.domain.movements import (
     next_class_name,
     next_status,
     roll_over_moves,
+    roll_over_repeaters,
     transfer_deadline,
     validate_period,
 )
@@ -681,8 +682,28 @@ class RecordsUseCases:
                     )
             pupils = {c.id: uow.movements.pupils_of(cmd.school_id, c.id) for c in old_classes}
             everyone = {sid for rows in pupils.values() for sid, _ in rows}
-            repeaters = uow.movements.repeaters(cmd.school_id, old.id) | {r.strip() for r in cmd.repeater_ids}
-            for wanted in (r.strip() for r in cmd.repeater_ids if r.strip()):
+            requested = frozenset(r.strip() for r in cmd.repeater_ids if r.strip())
+            # The principal's decisions grades published (issue 5) come before the repeat marks.
+            choice = roll_over_repeaters(
+                sorted(everyone),
+                uow.movements.repeaters(cmd.school_id, old.id),
+                requested,
+                uow.movements.grade_outcomes(cmd.school_id, old.id),
+            )
+            repeaters = choice.repeaters
+            if choice.conflicts:
+                errors.add(
+                    "repeater_student_ids",
+                    "Hiệu trưởng đã quyết định cho lên lớp (hoặc hoàn thành chương trình tiểu học) đối với: "
+                    + _pupil_list(uow, cmd.school_id, choice.conflicts),
+                )
+            if choice.undecided:
+                errors.add(
+                    "repeater_student_ids",
+                    "Học sinh chưa hoàn thành chương trình lớp học và chưa có quyết định lên lớp hay ở lại lớp "
+                    "của hiệu trưởng: " + _pupil_list(uow, cmd.school_id, choice.undecided),
+                )
+            for wanted in requested:
                 if wanted in everyone:
                     continue
                 # Already rolled over by an earlier run (now in the new year) is fine: re-runs are no-ops.
@@ -909,6 +930,16 @@ class RecordsUseCases:
             return merged
 
         return _write_once(self._uow, run, refuse_links=True)
+
+
+def _pupil_list(uow: UnitOfWork, school_id: str, student_ids: tuple[str, ...]) -> str:
+    """ "Nguyễn Văn An (HS000001), ..." for a refusal that names the pupils (at most ten, then a count)."""
+    shown: list[str] = []
+    for student_id in student_ids[:10]:
+        student = uow.students.get(school_id, student_id)
+        shown.append(f"{student.full_name} ({student.student_code})" if student else student_id)
+    more = len(student_ids) - len(shown)
+    return ", ".join(shown) + (f" và {more} học sinh khác" if more > 0 else "")
 
 
 def _confirm(student: Student, typed: str, field_name: str) -> None:

@@ -12,7 +12,7 @@ from school_students.app.attendance_ports import AttendanceRepository
 from school_students.app.records_ports import GuardianRepository, RecordRepository
 from school_students.domain.events import DomainEvent
 from school_students.domain.movement_events import MovementRecord
-from school_students.domain.movements import Kind, Status, Stay
+from school_students.domain.movements import GradeOutcome, Kind, Status, Stay
 from school_students.domain.school_class import ClassSpec, SchoolClass
 from school_students.domain.school_year import SchoolYear, SchoolYearSpec
 from school_students.domain.structure import ClassChanges, Semester
@@ -162,6 +162,10 @@ class MovementRepository(Protocol):
     ) -> None: ...
 
     def repeaters(self, school_id: str, year_id: str) -> frozenset[str]: ...
+
+    def grade_outcomes(self, school_id: str, year_id: str) -> dict[str, GradeOutcome]:
+        """Year results and principal's decisions grades published for the year, by pupil id."""
+        ...
 
     def history_size(self, school_id: str, student_id: str) -> tuple[int, int]: ...
 

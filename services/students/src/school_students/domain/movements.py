@@ -406,6 +406,62 @@ class RollOverPlan:
     repeat_to: str
 
 
+class Promotion(enum.Enum):
+    """The principal's decision on a pupil at the end of the year, as grades publishes it (domain-vn §1.9)."""
+
+    LEN_LOP = "LEN_LOP"
+    O_LAI_LOP = "O_LAI_LOP"
+    HOAN_THANH_CT_TIEU_HOC = "HOAN_THANH_CT_TIEU_HOC"
+
+
+@dataclass(frozen=True)
+class GradeOutcome:
+    """What grades reported about a pupil's year: whether the result completes the grade (None:
+    no result reported) and the decision for the roll-over (None: not decided yet)."""
+
+    completes_grade: bool | None = None
+    decision: Promotion | None = None
+    decision_ref: str = ""
+
+
+@dataclass(frozen=True)
+class RollOverChoice:
+    """Who repeats, and what stops the roll-over: pupils asked to repeat against a decision that
+    moves them on, and pupils whose result does not complete the grade and who have no decision."""
+
+    repeaters: frozenset[str]
+    conflicts: tuple[str, ...] = ()
+    undecided: tuple[str, ...] = ()
+
+
+def roll_over_repeaters(
+    pupils: Iterable[str],
+    marked: frozenset[str],
+    requested: frozenset[str],
+    outcomes: Mapping[str, GradeOutcome],
+) -> RollOverChoice:
+    """The repeaters of a roll-over. The principal's decision from grades comes first (O_LAI_LOP
+    repeats; LEN_LOP and HOAN_THANH_CT_TIEU_HOC move on even if an older repeat mark says otherwise,
+    and an explicit request to repeat them is a conflict). Without a decision the repeat marks and
+    the request decide as before, except that a pupil whose year result is "Chưa hoàn thành" cannot
+    simply move up: Điều 11 leaves that to the principal."""
+    repeaters: set[str] = set()
+    conflicts: list[str] = []
+    undecided: list[str] = []
+    for pupil in pupils:
+        outcome = outcomes.get(pupil, GradeOutcome())
+        if outcome.decision is Promotion.O_LAI_LOP:
+            repeaters.add(pupil)
+        elif outcome.decision is not None:
+            if pupil in requested:
+                conflicts.append(pupil)
+        elif pupil in requested or pupil in marked:
+            repeaters.add(pupil)
+        elif outcome.completes_grade is False:
+            undecided.append(pupil)
+    return RollOverChoice(frozenset(repeaters), tuple(conflicts), tuple(undecided))
+
+
 def roll_over_moves(
     pupils: Iterable[str], grade_level: int, repeaters: frozenset[str], max_grade: int = 5
 ) -> tuple[list[str], list[str], list[str]]:

@@ -1,7 +1,7 @@
 """The grade book's save requests: the first answer to each idempotency key (SaveCells retries).
 
 Revision ID: 0004_gradebook_saves
-Revises: 0003
+Revises: 0005_results (re-chained after the results merge)
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0004_gradebook_saves"
-down_revision = "0003"
+down_revision = "0005_results"
 branch_labels = None
 depends_on = None
 
