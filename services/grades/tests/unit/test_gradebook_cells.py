@@ -156,7 +156,7 @@ def test_dates_are_read_as_dd_mm_yyyy() -> None:
     assert "dd/mm/yyyy" in info.value.fields["opens_on"]
 
 
-def test_a_year_without_its_own_file_gets_the_newest_earlier_programme() -> None:
+def test_a_year_without_its_own_file_gets_the_newest_earlier_programme_else_the_oldest() -> None:
     import json
 
     from school_grades.app.gradebook import shipped_programme_text
@@ -165,4 +165,4 @@ def test_a_year_without_its_own_file_gets_the_newest_earlier_programme() -> None
     later = json.loads(shipped_programme_text("2026-2027") or "")
     assert later["school_year"] == "2026-2027"
     assert later["tests"]["4"]["GK1"] == ["TIENG_VIET", "TOAN"]
-    assert shipped_programme_text("2020-2021") is None
+    assert json.loads(shipped_programme_text("2020-2021") or "")["school_year"] == "2020-2021"  # the oldest

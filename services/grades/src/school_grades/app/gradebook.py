@@ -247,16 +247,18 @@ def _period(raw: str) -> Period:
 
 def shipped_programme_text(year_name: str) -> str | None:
     """The JSON text of the programme shipped for ``year_name``; for a year without its own file,
-    the newest earlier one (programmes change rarely; the HT can store the year's own), with the
-    year's name in it so a downloaded copy uploads back. None when nothing fits."""
+    the newest earlier one, else the oldest (as the checks read it: programmes change rarely and the
+    HT can store the year's own), with the year's name in it so a downloaded copy uploads back.
+    None when the package ships none."""
     name = f"data/programme_{year_name.replace('-', '_')}.json"
     path = resources.files("school_grades").joinpath(name)
     if path.is_file():
         return path.read_text(encoding="utf-8")
-    earlier = [y for y in shipped_years() if y <= year_name]
-    if not earlier:
+    years = list(shipped_years())
+    if not years:
         return None
-    raw = json.loads(shipped_programme_text(earlier[-1]) or "{}")
+    earlier = [y for y in years if y <= year_name]
+    raw = json.loads(shipped_programme_text(earlier[-1] if earlier else years[0]) or "{}")
     raw["school_year"] = year_name
     return json.dumps(raw, ensure_ascii=False, indent=2)
 
