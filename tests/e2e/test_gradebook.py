@@ -114,3 +114,49 @@ def test_the_form_without_javascript_saves_and_names_a_refused_cell(stack: Stack
     assert cells == [("T", 10), ("H", 7)]
     assert after["rows"][0]["cells"][0]["version"] == first["cells"][0]["version"] + 1
     assert after["rows"][0]["cells"][0]["updated_by_name"]
+
+
+def test_the_head_teacher_downloads_and_uploads_the_year_programme(stack: Stack, head: Api) -> None:
+    year = demo_year(head)
+    page = head.get("/gradebook/settings", year=year["id"])
+    assert page.status_code == 200
+    assert 'data-testid="programme-download"' in page.text
+    shipped = head.get("/gradebook/settings/programme.json", year=year["id"])
+    assert shipped.status_code == 200
+    body = shipped.json()
+    assert body["school_year"] == year["name"]  # a year without its own file: the shipped one, renamed
+    body["tests"]["5"]["CK1"].remove("KHOA_HOC")
+    upload = {"year": year["id"], "expected_version": "0"}
+    files = {"programme": ("chuong-trinh.json", json.dumps(body, ensure_ascii=False).encode(), "application/json")}
+    r = head.http.post(
+        f"{stack.url}/gradebook/settings/programme", data=upload, files=files, headers={"X-CSRFToken": head.csrf}
+    )
+    assert r.status_code == 200, r.text
+    assert 'data-testid="settings-saved"' in r.text
+    stored = head.get("/gradebook/settings/programme.json", year=year["id"]).json()
+    assert "KHOA_HOC" not in stored["tests"]["5"]["CK1"]
+    # A stale copy (read before that upload) is refused, and so is a file of another year.
+    again = head.http.post(
+        f"{stack.url}/gradebook/settings/programme", data=upload, files=files, headers={"X-CSRFToken": head.csrf}
+    )
+    assert again.status_code == 400
+    assert 'data-testid="programme-error"' in again.text
+    body["school_year"] = "2099-2100"
+    files = {"programme": ("x.json", json.dumps(body).encode(), "application/json")}
+    other = head.http.post(
+        f"{stack.url}/gradebook/settings/programme",
+        data={**upload, "expected_version": "1"},
+        files=files,
+        headers={"X-CSRFToken": head.csrf},
+    )
+    assert other.status_code == 400
+    assert "2099-2100" in other.text
+    # Put the shipped programme back for the other tests of the run.
+    files = {"programme": ("x.json", shipped.content, "application/json")}
+    back = head.http.post(
+        f"{stack.url}/gradebook/settings/programme",
+        data={**upload, "expected_version": "1"},
+        files=files,
+        headers={"X-CSRFToken": head.csrf},
+    )
+    assert back.status_code == 200
