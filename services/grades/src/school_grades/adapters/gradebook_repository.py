@@ -12,14 +12,13 @@ from sqlalchemy import RowMapping, and_, bindparam, delete, insert, or_, select,
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from school_grades.adapters.checks_repository import is_locked, reason_required
 from school_grades.adapters.structure_repository import SqlAlchemyStructureRepository
 from school_grades.adapters.tables import outbox, roster
 from school_grades.adapters.tables_gradebook import (
     cell_changes,
     cells,
     comment_bank,
-    lock_log,
-    period_locks,
     period_windows,
     programmes,
     score_attempts,
@@ -312,22 +311,10 @@ class SqlAlchemyGradebookRepository:
             self._s.execute(insert(cell_changes), values)
 
     def lock_state(self, school_id: str, class_id: str, period: Period) -> LockState:
-        locked = self._s.execute(
-            select(period_locks.c.locked).where(
-                period_locks.c.school_id == school_id,
-                period_locks.c.class_id == class_id,
-                period_locks.c.period == period.value,
-            )
-        ).scalar_one_or_none()
-        last_action = self._s.execute(
-            select(lock_log.c.action)
-            .where(
-                lock_log.c.school_id == school_id, lock_log.c.class_id == class_id, lock_log.c.period == period.value
-            )
-            .order_by(lock_log.c.id.desc())
-            .limit(1)
-        ).scalar_one_or_none()
-        return LockState(locked=bool(locked), reopened=last_action == "UNLOCK")
+        # The lock tables belong to the checks (LockService); read them the way it does.
+        return LockState(
+            locked=is_locked(self._s, class_id, period.value), reopened=reason_required(self._s, class_id, period.value)
+        )
 
     # -- attempts and history ---------------------------------------------------------------------
 
