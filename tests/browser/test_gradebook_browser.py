@@ -199,3 +199,30 @@ def test_the_grid_fits_a_phone(stack: Stack, class_1a: str, browser, artifacts: 
         page.screenshot(path=str(artifacts / "browser" / "gradebook" / "04-phone.png"), full_page=True)
     finally:
         page.context.close()
+
+
+def test_the_qualities_sheet_takes_d_for_dat(stack: Stack, class_1a: str, browser, artifacts: Path) -> None:  # type: ignore[no-untyped-def]
+    page = sign_in(browser, stack, "gvcn", DESKTOP)
+    try:
+        page.goto(f"{stack.url}/classes/{class_1a}/gradebook?period=CK1&subject=PC_NL")
+        page.get_by_test_id("gradebook-grid").wait_for()
+        levels = page.get_by_test_id("level")
+        assert levels.count() >= 30  # 15 qualities and competencies for each pupil
+        levels.nth(0).focus()
+        page.keyboard.press("Control+A")
+        page.keyboard.type("d")  # no Vietnamese keyboard needed for Đạt
+        assert levels.nth(0).input_value() == "Đ"
+        page.keyboard.press("ArrowRight")
+        page.keyboard.press("Control+A")
+        page.keyboard.type("x")
+        page.keyboard.press("Control+s")
+        error = page.get_by_test_id("cell-error").first
+        error.wait_for()
+        assert "Tốt" in error.inner_text()
+        assert "Cần cố gắng" in error.inner_text()
+        levels.nth(1).fill("T")
+        page.keyboard.press("Control+s")
+        wait_until(lambda: "Đã lưu 2 ô" in page.get_by_test_id("gb-status").inner_text(), timeout_s=15)
+        page.screenshot(path=str(artifacts / "browser" / "gradebook" / "05-qualities.png"), full_page=True)
+    finally:
+        page.context.close()
