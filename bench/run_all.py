@@ -14,6 +14,7 @@ BENCHES = [
     "student_search.py",
     "student_import.py",
     "hoc_ba_pdf.py",
+    "gradebook_save.py",
 ]
 
 

@@ -268,7 +268,9 @@ def seed_school(layout: Layout) -> bool:
 
 
 def grant_demo_assignments(api: ApiClient, year_id: str, class_ids: dict[str, str]) -> None:
-    """Phân công for the demo teachers: GVCN of 1A, GVBM of English in 2A and 3A, TTCM of Tổ 1.
+    """Phân công for the demo teachers: GVCN of 1A (who also teaches Tiếng Việt and Toán there, as
+    GVBM-role assignments, so the demo can fill a grade book grid), GVBM of Ngoại ngữ 1 (English) in
+    2A and 3A, TTCM of Tổ 1. Subject codes are the programme's (school_grades data/programme_*.json).
 
     Identity learns the new year and classes from students' events, so a grant is retried until
     identity's copy has caught up (a few seconds after the classes were created).
@@ -277,8 +279,10 @@ def grant_demo_assignments(api: ApiClient, year_id: str, class_ids: dict[str, st
     departments = {d["name"]: d["id"] for d in api.items("/api/v1/departments")}
     grants = [
         {"user_id": accounts["gvcn"], "role": "GVCN", "class_id": class_ids["1A"]},
-        {"user_id": accounts["gvbm"], "role": "GVBM", "class_id": class_ids["2A"], "subject_code": "TIENG_ANH"},
-        {"user_id": accounts["gvbm"], "role": "GVBM", "class_id": class_ids["3A"], "subject_code": "TIENG_ANH"},
+        {"user_id": accounts["gvcn"], "role": "GVBM", "class_id": class_ids["1A"], "subject_code": "TIENG_VIET"},
+        {"user_id": accounts["gvcn"], "role": "GVBM", "class_id": class_ids["1A"], "subject_code": "TOAN"},
+        {"user_id": accounts["gvbm"], "role": "GVBM", "class_id": class_ids["2A"], "subject_code": "NGOAI_NGU_1"},
+        {"user_id": accounts["gvbm"], "role": "GVBM", "class_id": class_ids["3A"], "subject_code": "NGOAI_NGU_1"},
         {"user_id": accounts["totruong"], "role": "TTCM", "department_id": departments["Tổ 1"]},
     ]
     for grant in grants:

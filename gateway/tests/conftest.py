@@ -40,7 +40,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from google.protobuf import timestamp_pb2
 
-from school.grades.v1 import checks_pb2_grpc, grades_pb2, grades_pb2_grpc, results_pb2_grpc
+from school.grades.v1 import checks_pb2_grpc, gradebook_pb2_grpc, grades_pb2, grades_pb2_grpc, results_pb2_grpc
 from school.grades.v1 import records_pb2_grpc as grades_records_pb2_grpc
 from school.identity.v1 import (
     access_pb2,
@@ -1633,6 +1633,12 @@ def fake_upstreams(keys: tuple[Path, Path]) -> Iterator[Upstreams]:
                     grades_records_pb2_grpc.add_RecordsServiceServicer_to_server,
                     grades_records_pb2_grpc.RecordsServiceServicer(),
                     "school.grades.v1.RecordsService",
+                ),
+                # The grade book (issue 5): served, unimplemented; tests/test_gradebook.py uses the real service.
+                registrar(
+                    gradebook_pb2_grpc.add_GradebookServiceServicer_to_server,
+                    gradebook_pb2_grpc.GradebookServiceServicer(),
+                    "school.grades.v1.GradebookService",
                 ),
             ],
             verifier=TokenVerifier(public, audience="grades"),

@@ -457,3 +457,30 @@ EXPECTED_ROUTES.update(
         ("/records/archive/file", "GET"): "grades:record:print",
     }
 )
+
+# Issue 5, the grade book (sổ theo dõi chất lượng giáo dục).
+EXPECTED_ROUTES.update(
+    {
+        ("/api/v1/classes/<id:class_id>/gradebook", "GET"): "grades:score:read",
+        ("/api/v1/classes/<id:class_id>/gradebook", "POST"): "grades:score:write",
+        ("/api/v1/classes/<id:class_id>/gradebook/export", "GET"): "grades:score:read",
+        ("/api/v1/classes/<id:class_id>/gradebook/students/<id:student_id>/history", "GET"): "grades:score:read",
+        ("/api/v1/classes/<id:class_id>/gradebook/import", "POST"): "grades:score:write",
+        ("/api/v1/classes/<id:class_id>/gradebook/retests", "POST"): "grades:score:write",
+        ("/api/v1/gradebook/comments", "GET"): "grades:score:read",
+        ("/api/v1/gradebook/comments", "POST"): "grades:score:write",
+        ("/api/v1/gradebook/comments/delete", "POST"): "grades:score:write",
+        ("/gradebook", "GET"): "grades:score:read",
+        ("/gradebook/comments", "POST"): "grades:score:write",
+        ("/gradebook/settings", "GET"): "grades:programme:write",
+        ("/gradebook/settings/programme", "POST"): "grades:programme:write",
+        ("/gradebook/settings/programme.json", "GET"): "grades:programme:write",
+        ("/gradebook/settings/windows", "POST"): "grades:programme:write",
+        ("/classes/<id:class_id>/gradebook", "GET"): "grades:score:read",
+        ("/classes/<id:class_id>/gradebook", "POST"): "grades:score:write",
+        ("/classes/<id:class_id>/gradebook/export", "GET"): "grades:score:read",
+        ("/classes/<id:class_id>/gradebook/students/<id:student_id>/history", "GET"): "grades:score:read",
+        ("/classes/<id:class_id>/gradebook/import", "POST"): "grades:score:write",
+        ("/classes/<id:class_id>/gradebook/students/<id:student_id>/retest", "POST"): "grades:score:write",
+    }
+)

@@ -34,6 +34,7 @@ def test_readyz_is_200_when_every_upstream_serves(client: FlaskClient) -> None:
             {"name": "grades.locks", "status": "SERVING"},
             {"name": "grades.results", "status": "SERVING"},
             {"name": "grades.records", "status": "SERVING"},
+            {"name": "grades.gradebook", "status": "SERVING"},
         ],
     }
 
@@ -57,6 +58,7 @@ def test_readyz_is_503_when_an_upstream_is_not_serving(client: FlaskClient, upst
         "grades.locks": "NOT_SERVING",
         "grades.results": "NOT_SERVING",
         "grades.records": "NOT_SERVING",
+        "grades.gradebook": "NOT_SERVING",
     }
 
 

@@ -5,4 +5,4 @@ builders keyed by the names its rows use). matrix.py and matrix_world.py collect
 built at the same time never edit the same lines.
 """
 
-AREAS = ("structure", "records", "movements", "attendance", "lists", "checks", "results", "grades_records")
+AREAS = ("structure", "records", "movements", "attendance", "lists", "checks", "results", "grades_records", "gradebook")

@@ -91,6 +91,8 @@ SUBJECTS: Mapping[str, str] = {
     "TIENG_VIET": N_("Vietnamese"),
     "TOAN": N_("Mathematics"),
     "TIENG_ANH": N_("English"),
+    # The programme's code (grades data/programme_*.json): usually English.
+    "NGOAI_NGU_1": N_("Foreign language 1"),
     "DAO_DUC": N_("Ethics"),
     "TN_XH": N_("Nature and society"),
     "LS_DL": N_("History and geography"),

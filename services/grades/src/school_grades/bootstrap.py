@@ -12,10 +12,13 @@ import grpc
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from school_grades.adapters.gradebook_repository import gradebook_unit_of_work
 from school_grades.adapters.repositories import SqlAlchemyRosterReader
 from school_grades.adapters.results_repository import results_unit_of_work
+from school_grades.api.gradebook_servicer import GradebookServicer
 from school_grades.api.results_servicer import ResultsServicer
 from school_grades.api.servicer import GradesServicer
+from school_grades.app.gradebook import GradebookUseCases
 from school_grades.app.queries import RosterQueries
 from school_grades.app.records import RecordsUseCases
 from school_grades.app.results import ResultsUseCases
@@ -23,6 +26,7 @@ from school_grades.config import Settings
 from school_grades.domain.records import RecordsLayout, YearOutcomeInfo
 from schoolkit.db import make_engine, make_session_factory, migrations_current, ping
 from schoolkit.logging import get_logger
+from schoolkit.spreadsheets import OpenpyxlSpreadsheets
 
 log = get_logger(__name__)
 
@@ -76,6 +80,8 @@ def build(settings: Settings, *, clock: Clock = utc_now) -> Container:
         queries=queries,
         servicer=GradesServicer(queries, class_place(sessions)),
     )
+    gradebook = GradebookUseCases(gradebook_unit_of_work(sessions), clock, settings.windows)
+    container.more_servicers.append(GradebookServicer(gradebook, OpenpyxlSpreadsheets()))
     container.more_servicers.extend(checks_servicers(container))
     container.more_servicers.append(ResultsServicer(ResultsUseCases(results_unit_of_work(sessions), clock)))
     container.more_servicers.append(records_servicer(settings, sessions, clock))

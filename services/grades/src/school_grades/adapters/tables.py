@@ -43,7 +43,7 @@ roster = Table(
     Column("left_on", Date, nullable=True),
     Column("left_status", String(30), nullable=True),
     Index(None, "school_id", "class_id", "name_sort_key", "student_id"),
-    # Revision 0008: finding the same pupil at another school after a transfer (domain/history.py).
+    # Revision 0004: finding the same pupil at another school after a transfer (domain/history.py).
     Index(None, "student_code", "date_of_birth"),
 )
 
@@ -66,7 +66,7 @@ outbox = outbox_table(event_metadata)
 inbox = inbox_table(event_metadata)
 
 # The grade book (issue 5); imported last because it adds to this module's metadata.
-from school_grades.adapters import tables_gradebook, tables_results  # noqa: E402,F401
+from school_grades.adapters import tables_gradebook, tables_gradebook_saves, tables_results  # noqa: E402,F401
 
 # Issue 5 records (helper D): the archive of signed học bạ and class summaries.
 from school_grades.adapters import tables_records as _tables_records  # noqa: E402, F401

@@ -1,6 +1,6 @@
 """Tables of the year results (issue 5, point 4): the result computed at CN with its explanation,
 what followed it (supplementary assessments, the principal's decision) and the Tiêu biểu
-nominations with the principal's approval. Migration 0005_results creates them.
+nominations with the principal's approval. Migration 0005 creates them.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """Year results (issue 5, point 4): results with explanations, supplementary assessments, the
 principal's decisions and Tiêu biểu nominations.
 
-Revision ID: 0005_results
-Revises: 0008
+Revision ID: 0005
+Revises: 0004
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005_results"
-down_revision = "0008"
+revision = "0005"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 

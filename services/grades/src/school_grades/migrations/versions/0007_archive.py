@@ -1,7 +1,7 @@
 """Records archive (issue 5 point 7): the chain of archived, signed học bạ and class summary files.
 
-Revision ID: 0007_archive
-Revises: 0005_results (the head on main when this was merged)
+Revision ID: 0007
+Revises: 0006
 """
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0007_archive"
-down_revision = "0005_results"
+revision = "0007"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 

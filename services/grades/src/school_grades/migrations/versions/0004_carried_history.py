@@ -2,7 +2,7 @@
 record's cells went to which, so a replayed event carries nothing twice; and the roster index
 that finds the same pupil by code and birth date.
 
-Revision ID: 0008
+Revision ID: 0004
 Revises: 0003
 """
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0008"
+revision = "0004"
 down_revision = "0003"
 branch_labels = None
 depends_on = None
