@@ -10,7 +10,15 @@ from typing import Any
 
 import pytest
 
-from school_grades.domain.programme import Kind, Period, load_programme, parse_programme, shipped_years
+from school_grades.domain.programme import (
+    Kind,
+    Period,
+    load_programme,
+    parse_programme,
+    shipped_year_for,
+    shipped_years,
+    stored_or_shipped,
+)
 
 PROGRAMME = load_programme("2025-2026")
 
@@ -84,3 +92,13 @@ def test_a_contradictory_programme_is_refused(change: Any, fragment: str) -> Non
     change(data)
     with pytest.raises(ValueError, match=fragment):
         parse_programme(data)
+
+
+def test_a_year_without_its_own_file_uses_the_newest_earlier_one_else_the_oldest() -> None:
+    assert shipped_year_for("2025-2026") == "2025-2026"
+    assert shipped_year_for("2027-2028") == "2025-2026"  # a later year before its file is reviewed
+    assert shipped_year_for("2019-2020") == "2025-2026"  # older than every file: the oldest
+    assert stored_or_shipped(None, "2026-2027").school_year == "2025-2026"
+    shipped = resources.files("school_grades").joinpath("data/programme_2025_2026.json").read_text(encoding="utf-8")
+    stored = json.dumps({**json.loads(shipped), "school_year": "2026-2027"})
+    assert stored_or_shipped(stored, "2026-2027").school_year == "2026-2027"  # the school's own comes first

@@ -8,7 +8,6 @@ plain functions over the caller's session, so the answer is read in the write's 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
@@ -40,7 +39,7 @@ from school_grades.app.checks import (
     YearInfo,
 )
 from school_grades.domain.checks import ITEMS_GROUP, Entered, Pupil
-from school_grades.domain.programme import Period, Programme, load_programme, parse_programme, shipped_years
+from school_grades.domain.programme import Period, Programme, stored_or_shipped
 from schoolkit.db import read_only, transaction
 from schoolkit.events.outbox import record_event
 
@@ -77,16 +76,6 @@ def reason_required(session: Session, class_id: str, period: str) -> bool:
 
 
 @lru_cache(maxsize=8)
-def _shipped(year_name: str) -> Programme:
-    """The shipped programme of ``year_name``; a year without its own file (a later year before its
-    file is reviewed) takes the newest shipped one that is not later than it, else the oldest."""
-    years = shipped_years()
-    if year_name in years:
-        return load_programme(year_name)
-    earlier = [y for y in years if y <= year_name]
-    return load_programme(earlier[-1] if earlier else years[0])
-
-
 class SqlAlchemyChecksStore:
     def __init__(self, session: Session) -> None:
         self._s = session
@@ -127,9 +116,7 @@ class SqlAlchemyChecksStore:
                 programmes.c.school_id == school_id, programmes.c.school_year_id == school_year_id
             )
         ).scalar_one_or_none()
-        if body is not None:
-            return parse_programme(json.loads(body))
-        return _shipped(self.year_name(school_id, school_year_id) or "")
+        return stored_or_shipped(body, self.year_name(school_id, school_year_id) or "")
 
     # -- roster and cells ----------------------------------------------------------------------
 

@@ -23,7 +23,7 @@ from school_grades.adapters.structure_repository import SqlAlchemyStructureRepos
 from school_grades.adapters.tables import roster
 from school_grades.adapters.tables_gradebook import cells, programmes
 from school_grades.app.records import IdentitySource, NoIdentities, NoYearResults, YearResultSource
-from school_grades.domain.programme import Period, Programme, load_programme, parse_programme, shipped_years
+from school_grades.domain.programme import Period, Programme, stored_or_shipped
 from school_grades.domain.records import (
     Cell,
     ClassInfo,
@@ -39,16 +39,6 @@ from schoolkit.db import read_only
 
 
 @lru_cache(maxsize=8)
-def _shipped(year_name: str) -> Programme:
-    """The shipped programme of a year; a year without its own file takes the newest shipped one not
-    later than it, else the oldest (the same rule as the checks, so every document of a class agrees)."""
-    years = shipped_years()
-    if year_name in years:
-        return load_programme(year_name)
-    earlier = [y for y in years if y <= year_name]
-    return load_programme(earlier[-1] if earlier else years[0])
-
-
 @dataclass(frozen=True)
 class SchoolHeading:
     """What one school prints above its records."""
@@ -110,9 +100,7 @@ class SqlRecordSource:
                 programmes.c.school_id == school_id, programmes.c.school_year_id == klass.school_year_id
             )
         ).scalar()
-        if body is not None:
-            return parse_programme(json.loads(body))
-        return _shipped(klass.school_year)
+        return stored_or_shipped(body, klass.school_year)
 
     def _pupils(self, s: Session, school_id: str, class_id: str) -> list[Pupil]:
         rows = s.execute(

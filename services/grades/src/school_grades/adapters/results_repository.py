@@ -3,7 +3,6 @@ and keeps the results tables, writing the events to the outbox in the same trans
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -27,7 +26,7 @@ from school_grades.app.results_ports import (
     StoredSupplementary,
 )
 from school_grades.domain.evaluation import Award, YearResult
-from school_grades.domain.programme import Period, Programme, load_programme, parse_programme
+from school_grades.domain.programme import Period, Programme, stored_or_shipped
 from school_grades.domain.results import Basis, Decision, PrincipalDecision, Supplementary, SupplementaryOutcome
 from school_grades.events.results_outbound import SERVICE, TOPIC, promotion_decided, year_result_computed
 from schoolkit.db import transaction
@@ -69,13 +68,7 @@ class SqlAlchemyResultsRepository:
                 programmes.c.school_id == school_id, programmes.c.school_year_id == school_year_id
             )
         ).scalar_one_or_none()
-        if body is not None:
-            return parse_programme(json.loads(body))
-        try:
-            return load_programme(school_year_name)
-        except (FileNotFoundError, ValueError):
-            # A year without its own file (or not yet known) uses the newest shipped programme.
-            return load_programme()
+        return stored_or_shipped(body, school_year_name)
 
     def pupils(self, school_id: str, class_id: str) -> list[Pupil]:
         rows = self._s.execute(

@@ -56,7 +56,7 @@ from school_grades.domain.gradebook_cells import (
     parse_vn_date,
 )
 from school_grades.domain.locking import check_reason, check_write
-from school_grades.domain.programme import Period, Programme, parse_programme, shipped_years
+from school_grades.domain.programme import Period, Programme, parse_programme, shipped_year_for
 
 VIETNAM = timezone(timedelta(hours=7), "ICT")
 IDEMPOTENCY_KEY_MAX = 100
@@ -250,15 +250,14 @@ def shipped_programme_text(year_name: str) -> str | None:
     the newest earlier one, else the oldest (as the checks read it: programmes change rarely and the
     HT can store the year's own), with the year's name in it so a downloaded copy uploads back.
     None when the package ships none."""
-    name = f"data/programme_{year_name.replace('-', '_')}.json"
-    path = resources.files("school_grades").joinpath(name)
-    if path.is_file():
-        return path.read_text(encoding="utf-8")
-    years = list(shipped_years())
-    if not years:
+    chosen = shipped_year_for(year_name)
+    if chosen is None:
         return None
-    earlier = [y for y in years if y <= year_name]
-    raw = json.loads(shipped_programme_text(earlier[-1] if earlier else years[0]) or "{}")
+    name = f"data/programme_{chosen.replace('-', '_')}.json"
+    text = resources.files("school_grades").joinpath(name).read_text(encoding="utf-8")
+    if chosen == year_name:
+        return text
+    raw = json.loads(text)
     raw["school_year"] = year_name
     return json.dumps(raw, ensure_ascii=False, indent=2)
 
