@@ -48,6 +48,7 @@ def grades(tmp_path: Path, keys: tuple[Path, Path]) -> Iterator[Container]:
     container = build(load_settings({"DATABASE_URL": url, "GRPC_BIND": f"127.0.0.1:{free_port()}"}), clock=lambda: NOW)
     server = start_server(
         register=container.registrations,
+        caller_view=container.caller_view,
         verifier=TokenVerifier(load_public_key(keys[1]), audience="grades"),
         bind=container.settings.grpc_bind,
         readiness=container.ready,

@@ -120,6 +120,7 @@ def grades_addr(tmp_path: Path, keys: tuple[Path, Path], archive_dir: Path) -> I
     seed(container.sessions)
     server = start_server(
         register=container.registrations,
+        caller_view=container.caller_view,
         verifier=TokenVerifier(load_public_key(keys[1]), audience="grades"),
         bind=f"127.0.0.1:{free_port()}",
         readiness=container.ready,

@@ -103,6 +103,7 @@ def real_grades(tmp_path: Path, keys: tuple[Path, Path]) -> Iterator[GrpcServer]
     container = build(load_settings({"DATABASE_URL": url}))
     server = start_server(
         register=container.registrations,
+        caller_view=container.caller_view,
         verifier=TokenVerifier(load_public_key(keys[1]), audience="grades"),
         bind=f"127.0.0.1:{free_port()}",
         readiness=container.ready,

@@ -45,8 +45,11 @@ class AuthInterceptor(grpc.ServerInterceptor):
     duration of the handler, so use cases and logs see them without passing them around.
     """
 
-    def __init__(self, verifier: TokenVerifier):
+    def __init__(self, verifier: TokenVerifier, caller_view: Callable[[Caller], Caller] | None = None):
         self._verifier = verifier
+        # A service may narrow what a verified caller reaches before any handler sees it (grades
+        # keeps a whole-school reach only for its leadership roles).
+        self._caller_view = caller_view
 
     def intercept_service(self, continuation: Callable[..., Any], handler_call_details: grpc.HandlerCallDetails) -> Any:
         method = handler_call_details.method
@@ -59,6 +62,8 @@ class AuthInterceptor(grpc.ServerInterceptor):
             RPC_REJECTED.labels(method).inc()
             log.warning("grpc.unauthenticated", method=method, reason=str(exc))
             return _deny(grpc.StatusCode.UNAUTHENTICATED, "invalid or missing internal token")
+        if self._caller_view is not None:
+            caller = self._caller_view(caller)
         handler = continuation(handler_call_details)
         if handler is None:
             return None
@@ -166,11 +171,13 @@ def start_server(
     bind: str = "127.0.0.1:0",
     max_workers: int = 16,
     readiness: Callable[[], bool] | None = None,
+    caller_view: Callable[[Caller], Caller] | None = None,
 ) -> GrpcServer:
-    """Build and start a server. Each ``register`` callable adds a servicer and returns its full name."""
+    """Build and start a server. Each ``register`` callable adds a servicer and returns its full name;
+    ``caller_view``, when given, narrows every verified caller before the handlers see it."""
     server = grpc.server(
         futures.ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="grpc"),
-        interceptors=[AuthInterceptor(verifier)],
+        interceptors=[AuthInterceptor(verifier, caller_view)],
         options=[("grpc.so_reuseport", 0)],
     )
     names = [reg(server) for reg in register]

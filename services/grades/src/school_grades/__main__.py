@@ -29,6 +29,7 @@ def serve(settings: Settings) -> None:
         start_http_server(settings.metrics_port)
     server = start_server(
         register=container.registrations,
+        caller_view=container.caller_view,
         verifier=verifier,
         bind=settings.grpc_bind,
         readiness=container.ready,

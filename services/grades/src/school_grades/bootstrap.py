@@ -16,6 +16,7 @@ from school_grades.adapters.gradebook_repository import gradebook_unit_of_work
 from school_grades.adapters.repositories import SqlAlchemyRosterReader
 from school_grades.adapters.results_repository import results_unit_of_work
 from school_grades.api.gradebook_servicer import GradebookServicer
+from school_grades.api.reach import parse_roles, school_reach_view
 from school_grades.api.results_servicer import ResultsServicer
 from school_grades.api.servicer import GradesServicer
 from school_grades.app.gradebook import GradebookUseCases
@@ -24,6 +25,7 @@ from school_grades.app.records import RecordsUseCases
 from school_grades.app.results import ResultsUseCases
 from school_grades.config import Settings
 from school_grades.domain.records import RecordsLayout, YearOutcomeInfo
+from schoolkit.context import Caller
 from schoolkit.db import make_engine, make_session_factory, migrations_current, ping
 from schoolkit.logging import get_logger
 from schoolkit.spreadsheets import OpenpyxlSpreadsheets
@@ -62,6 +64,11 @@ class Container:
     def registrations(self) -> list[Callable[[grpc.Server], str]]:
         """What start_server registers: GradesService first, then the others."""
         return [self.servicer.register, *(s.register for s in self.more_servicers)]
+
+    @property
+    def caller_view(self) -> Callable[[Caller], Caller]:
+        """Whole-school reach only for the grades leadership roles (api/reach.py)."""
+        return school_reach_view(parse_roles(self.settings.grades_school_wide_roles))
 
     def ready(self) -> bool:
         """Health: serve only when the database answers and its schema is the newest."""

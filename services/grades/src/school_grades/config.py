@@ -41,6 +41,12 @@ class GradesEnv(EnvSchema):
     GRADEBOOK_WINDOWS = fields.String(load_default=DEFAULT_WINDOWS, validate=_windows)
     # Whoever entered or changed a result of a class's period may not lock it (domain-vn §8.1).
     LOCK_SEPARATION_OF_DUTIES = fields.Boolean(load_default=True)
+    # Roles whose whole-school reach extends to grades (reading every class's results, printing
+    # every học bạ). Identity gives a whole-school scope to every school-wide role (the librarian,
+    # the nurse...), and a teacher may also hold one of those; grades keeps it only for these.
+    GRADES_SCHOOL_WIDE_ROLES = fields.String(
+        load_default="HT,PHT,VP", validate=validate.Regexp(r"^\s*[A-Z]+(\s*,\s*[A-Z]+)*\s*$")
+    )
 
     # Records (issue 5, ADR 0009): the font folder of the PDFs (DejaVu covers Vietnamese), the
     # school's signing certificate (PKCS#12) with its passphrase in a separate file, the CA that
@@ -69,6 +75,7 @@ class Settings:
     metrics_port: int
     gradebook_windows: str = DEFAULT_WINDOWS
     lock_separation_of_duties: bool = True
+    grades_school_wide_roles: str = "HT,PHT,VP"
     records_font_dir: str = "/usr/share/fonts/truetype/dejavu"
     records_signing_p12_file: str = "var/keys/records-signing.p12"
     records_signing_p12_password_file: str = "var/keys/records-signing.pass"  # noqa: S105 - a file's path

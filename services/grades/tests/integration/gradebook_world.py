@@ -27,6 +27,10 @@ READ, WRITE, PROGRAMME = "grades:score:read", "grades:score:write", "grades:prog
 TEACHER = frozenset({READ, WRITE})
 
 
+# A whole-school scope counts in grades only with a leadership role (api/reach.py).
+LEADERSHIP = ("HT",)
+
+
 class Clock:
     def __init__(self) -> None:
         self.now = datetime(2025, 12, 20, 3, 0, tzinfo=UTC)  # 10:00 in Vietnam, CK1 window open
@@ -114,7 +118,14 @@ def book_factory(port: int, issuer: TokenIssuer) -> Iterator[Callable[..., Book]
         permissions: frozenset[str] = TEACHER,
         school: str = SCHOOL,
     ) -> Book:
-        caller = Caller(subject=f"u-{name}", school_id=school, permissions=permissions, scopes=scopes, full_name=name)
+        caller = Caller(
+            roles=LEADERSHIP if "school" in scopes else (),
+            subject=f"u-{name}",
+            school_id=school,
+            permissions=permissions,
+            scopes=scopes,
+            full_name=name,
+        )
         return Book(stub, issuer, caller)
 
     yield make

@@ -37,6 +37,8 @@ from schoolkit.grpc_errors import field_violations
 from schoolkit.grpc_server import GrpcServer
 from schoolkit.tokens import TokenIssuer
 
+# A whole-school scope counts in grades only with a leadership role (api/reach.py).
+LEADERSHIP = ("HT",)
 pytestmark = pytest.mark.integration
 
 SCHOOL = "school-a"
@@ -166,7 +168,12 @@ def actor(
     permissions: frozenset[str] = frozenset({CHECK_READ, PERIOD_LOCK}),
 ) -> Actor:
     caller = Caller(
-        subject=user_id, school_id=SCHOOL, full_name="Nguyễn Thị Thu Hà", scopes=scopes, permissions=permissions
+        roles=LEADERSHIP if "school" in scopes else (),
+        subject=user_id,
+        school_id=SCHOOL,
+        full_name="Nguyễn Thị Thu Hà",
+        scopes=scopes,
+        permissions=permissions,
     )
     return Actor(
         user_id=caller.subject,
@@ -366,7 +373,12 @@ def rpc(server: GrpcServer, issuer: TokenIssuer, container: Container) -> Iterat
 
     def make(user_id: str, scopes: frozenset[str], permissions: frozenset[str]) -> Stubs:
         caller = Caller(
-            subject=user_id, school_id=SCHOOL, full_name="Người Gọi", scopes=scopes, permissions=permissions
+            roles=LEADERSHIP if "school" in scopes else (),
+            subject=user_id,
+            school_id=SCHOOL,
+            full_name="Người Gọi",
+            scopes=scopes,
+            permissions=permissions,
         )
         return Stubs(channel, issuer, caller)
 

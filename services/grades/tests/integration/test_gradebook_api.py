@@ -39,6 +39,7 @@ from services.grades.tests.integration.gradebook_world import (
     PROGRAMME,
     READ,
     SCHOOL,
+    TEACHER,
     WRITE,
     YEAR,
     Book,
@@ -51,6 +52,8 @@ pytestmark = pytest.mark.integration
 
 GVCN_4A = frozenset({f"class:{CLASS_4A}"})
 HT = frozenset({"school"})
+# A deputy the principal delegated corrections to (grades:score:correct; no role holds it by default).
+CORRECTOR = TEACHER | {"grades:score:correct"}
 
 
 @pytest.fixture
@@ -71,6 +74,7 @@ def port(db: Engine, migrated_url: str, clock: Clock, keypair: tuple[Path, Path]
     container: Container = build(load_settings({"DATABASE_URL": migrated_url}), clock=clock)
     server = start_server(
         register=container.registrations,
+        caller_view=container.caller_view,
         verifier=TokenVerifier(load_public_key(keypair[1]), audience="grades"),
         bind=f"127.0.0.1:{free_port()}",
         readiness=container.ready,
@@ -231,7 +235,7 @@ def test_a_gvbm_cannot_write_outside_their_class_and_subject_over_grpc(
     gvcn = as_user("Thầy Minh", GVCN_4A)
     assert save(gvcn, cell(AN, "d", item="PC_YEU_NUOC"), subject="PC_NL").saved[0].level == "Đ"
     assert save(gvcn, cell(AN, "T"), subject="HDTN").saved
-    assert save(as_user("Cô Hiệu trưởng", HT), cell(AN, "C"), subject="AM_NHAC").saved
+    assert save(as_user("Thầy Phó hiệu trưởng", HT, permissions=CORRECTOR), cell(AN, "C"), subject="AM_NHAC").saved
 
 
 def test_a_locked_period_refuses_every_write_and_after_an_unlock_wants_a_reason(
@@ -249,7 +253,7 @@ def test_a_locked_period_refuses_every_write_and_after_an_unlock_wants_a_reason(
     assert sheet.locked
     assert not sheet.may_write
     assert "khóa" in sheet.write_refusal
-    for who in (as_user(), as_user("Cô Hiệu trưởng", HT)):
+    for who in (as_user(), as_user("Thầy Phó hiệu trưởng", HT, permissions=CORRECTOR)):
         code, fields = refused(save, who, cell(AN, "T"))
         assert code == grpc.StatusCode.FAILED_PRECONDITION
         assert "đã khóa" in fields["period"]
@@ -290,7 +294,7 @@ def test_0_11_and_8_5_refuse_the_whole_save(as_user: Callable[..., Book], db: En
 
 
 def test_a_score_where_no_test_is_due_is_refused(as_user: Callable[..., Book], db: Engine) -> None:
-    head = as_user("Cô Hiệu trưởng", HT)
+    head = as_user("Thầy Phó hiệu trưởng", HT, permissions=CORRECTOR)
     code, fields = refused(save, head, cell(AN, "T", "9"), subject="AM_NHAC")
     assert code == grpc.StatusCode.INVALID_ARGUMENT
     assert fields[f"cells.{AN}.AM_NHAC.score"] == (
@@ -408,7 +412,7 @@ def test_a_retest_keeps_the_history_and_the_last_score_counts(as_user: Callable[
         class_id=CLASS_4A, student_id=AN, period="CK1", subject_code="AM_NHAC", score="8",
         reason="Kết quả bất thường so với thường xuyên", expected_version=0,
     )  # fmt: skip
-    code, _ = refused(as_user("Cô Hiệu trưởng", HT).RecordRetest, music)
+    code, _ = refused(as_user("Thầy Phó hiệu trưởng", HT, permissions=CORRECTOR).RecordRetest, music)
     assert code == grpc.StatusCode.INVALID_ARGUMENT
     history = teacher.GetCellHistory(
         pb.GetCellHistoryRequest(class_id=CLASS_4A, student_id=AN, period="CK1", item_code="TOAN")
@@ -492,7 +496,7 @@ def test_entry_windows_default_from_config_and_are_edited_in_dd_mm_yyyy(
 
 
 def test_the_comment_bank_is_own_and_shared(as_user: Callable[..., Book]) -> None:
-    lan, hoa, head = as_user("Cô Lan"), as_user("Cô Hoa"), as_user("Cô Hiệu trưởng", HT)
+    lan, hoa, head = as_user("Cô Lan"), as_user("Cô Hoa"), as_user("Thầy Phó hiệu trưởng", HT, permissions=CORRECTOR)
     mine = lan.AddComment(pb.AddCommentRequest(text="Em  tính toán nhanh, chính xác", item_code="TOAN")).comment
     assert mine.text == "Em tính toán nhanh, chính xác"
     assert not mine.shared
@@ -569,3 +573,17 @@ def test_excel_export_and_import_back_through_the_same_save(as_user: Callable[..
     unknown.save(out)
     assert imported(out.getvalue(), "i-3").errors[0].column == "Mức đạt được"
     assert imported(b"not a workbook", "i-4").errors[0].message.startswith("Tệp không phải")
+
+
+def test_a_deputy_who_teaches_writes_only_their_own_subject_without_a_delegation(
+    as_user: Callable[..., Book],
+) -> None:
+    """Whole-school reach alone writes nothing: a PHT teaching Toán in 4A, not Tiếng Việt in 4B."""
+    deputy = as_user("Thầy Phó hiệu trưởng", frozenset({"school", f"class_subject:{CLASS_4A}:TOAN"}))
+    assert save(deputy, cell(AN, "T", "9")).saved
+    code, fields = refused(
+        deputy.SaveCells,
+        pb.SaveCellsRequest(class_id=CLASS_4B, period="CK1", subject_code="TIENG_VIET", cells=[cell(AN, "C", "2")]),
+    )
+    assert code == grpc.StatusCode.PERMISSION_DENIED
+    assert "Tiếng Việt" in fields["subject_code"]

@@ -36,6 +36,8 @@ from schoolkit.grpc_server import GrpcServer, start_server
 from schoolkit.testing import free_port
 from schoolkit.tokens import TokenIssuer, TokenVerifier, load_public_key
 
+# A whole-school scope counts in grades only with a leadership role (api/reach.py).
+LEADERSHIP = ("HT",)
 pytestmark = pytest.mark.integration
 
 SCHOOL = "school-a"
@@ -160,6 +162,7 @@ def settings_for(url: str, tmp_path: Path, cert: DemoCertificate | None) -> dict
 def serve(container: Container, keypair: tuple[Path, Path]) -> GrpcServer:
     return start_server(
         register=container.registrations,
+        caller_view=container.caller_view,
         verifier=TokenVerifier(load_public_key(keypair[1]), audience="grades"),
         bind=f"127.0.0.1:{free_port()}",
         readiness=container.ready,
@@ -206,7 +209,14 @@ def world(
         name: str = "Trần Văn Hiệu",
         stub: Callable[[grpc.Channel], Any] | None = None,
     ) -> Records:
-        caller = Caller(subject="u-1", school_id=school_id, permissions=permissions, scopes=scopes, full_name=name)
+        caller = Caller(
+            roles=LEADERSHIP if "school" in scopes else (),
+            subject="u-1",
+            school_id=school_id,
+            permissions=permissions,
+            scopes=scopes,
+            full_name=name,
+        )
         return Records(channel, issuer, caller, stub)
 
     yield container, records
@@ -361,7 +371,13 @@ def test_without_a_certificate_printing_works_and_archiving_is_refused(
             ht = Records(
                 channel,
                 issuer,
-                Caller(subject="u-1", school_id=SCHOOL, permissions=frozenset(ALL), scopes=frozenset({"school"})),
+                Caller(
+                    roles=("HT",),
+                    subject="u-1",
+                    school_id=SCHOOL,
+                    permissions=frozenset(ALL),
+                    scopes=frozenset({"school"}),
+                ),
             )
             assert ht.PrintHocBa(records_pb2.PrintHocBaRequest(class_id=CLASS)).content.startswith(b"%PDF")
             with pytest.raises(grpc.RpcError) as info:

@@ -32,6 +32,8 @@ from schoolkit.grpc_server import start_server
 from schoolkit.testing import free_port
 from schoolkit.tokens import TokenIssuer, TokenVerifier, load_public_key
 
+# A whole-school scope counts in grades only with a leadership role (api/reach.py).
+LEADERSHIP = ("HT",)
 pytestmark = pytest.mark.integration
 
 SCHOOL = "school-a"
@@ -64,6 +66,7 @@ def api_for(migrated_url: str, keypair: tuple[Path, Path], issuer: TokenIssuer) 
     container = build(load_settings({"DATABASE_URL": migrated_url}), clock=lambda: NOW)
     server = start_server(
         register=container.registrations,
+        caller_view=container.caller_view,
         verifier=TokenVerifier(load_public_key(keypair[1]), audience="grades"),
         bind=f"127.0.0.1:{free_port()}",
         readiness=container.ready,
@@ -74,7 +77,12 @@ def api_for(migrated_url: str, keypair: tuple[Path, Path], issuer: TokenIssuer) 
         *, scopes: frozenset[str] = frozenset({"school"}), permissions: frozenset[str] = frozenset(ALL), name: str = ""
     ) -> Api:
         caller = Caller(
-            subject="u-1", school_id=SCHOOL, permissions=permissions, scopes=scopes, full_name=name or "Nguyễn Thị Hoa"
+            roles=LEADERSHIP if "school" in scopes else (),
+            subject="u-1",
+            school_id=SCHOOL,
+            permissions=permissions,
+            scopes=scopes,
+            full_name=name or "Nguyễn Thị Hoa",
         )
         return Api(channel, issuer, caller)
 

@@ -32,6 +32,7 @@ def unmigrated(database_url: str, keypair: tuple[Path, Path]) -> Iterator[tuple[
     container = build(load_settings({"DATABASE_URL": database_url}))
     gs = start_server(
         register=container.registrations,
+        caller_view=container.caller_view,
         verifier=TokenVerifier(load_public_key(keypair[1]), audience="grades"),
         bind=f"127.0.0.1:{free_port()}",
         readiness=container.ready,

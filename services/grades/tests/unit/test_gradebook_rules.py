@@ -35,7 +35,8 @@ GVCN_1A = frozenset({"class:1A", "class_subject:1A:TOAN"})
         (GVCN_1A, "1A", CellKind.SUBJECT, "TOAN", True),  # a subject they also teach there
         (GVCN_1A, "1A", CellKind.SUBJECT, "TIENG_VIET", False),  # a subject they do not teach
         (GVCN_1A, "2A", CellKind.ITEM, "PC_YEU_NUOC", False),
-        (frozenset({"school"}), "5A", CellKind.SUBJECT, "TOAN", True),
+        # A whole-school scope alone never writes (a deputy who teaches writes their own subjects).
+        (frozenset({"school", "class_subject:4A:TOAN"}), "5A", CellKind.SUBJECT, "TOAN", False),
         (frozenset(), "1A", CellKind.SUBJECT, "TOAN", False),
         (frozenset({"child:1A"}), "1A", CellKind.ITEM, "PC_YEU_NUOC", False),
     ],
@@ -104,3 +105,10 @@ def test_edited_windows_stay_inside_the_year() -> None:
     with pytest.raises(ValidationError) as info:
         check_window_dates(date(2025, 8, 1), date(2026, 7, 1), start, end)
     assert set(info.value.fields) == {"opens_on", "closes_on"}
+
+
+def test_only_a_delegated_correction_writes_any_cell() -> None:
+    assert may_write(frozenset({"school"}), "5A", CellKind.SUBJECT, "TOAN", corrects_any=True)
+    assert may_write(frozenset({"school"}), "5A", CellKind.ITEM, "PC_YEU_NUOC", corrects_any=True)
+    # The correction permission without a whole-school duty reaches nothing more.
+    assert not may_write(frozenset({"class:1A"}), "5A", CellKind.SUBJECT, "TOAN", corrects_any=True)

@@ -29,7 +29,10 @@ def test_defaults() -> None:
     assert rules.password_min_length == 12
     assert rules.mfa_required_roles == {"HT", "PHT", "VP", "KT", "TB", "YT", "QTHT"}
     assert rules.step_up == timedelta(minutes=5)
-    assert rules.sod_rules == (("grades:score:write", "grades:period:lock"),)
+    assert rules.sod_rules == (
+        ("grades:score:write", "grades:period:lock"),
+        ("grades:score:correct", "grades:period:lock"),
+    )
     assert (rules.throttle.lock_after, rules.throttle.max_lock) == (5, timedelta(minutes=60))
     assert (rules.throttle.ip_limit, rules.throttle.ip_window) == (30, timedelta(minutes=10))
     assert (rules.inactive_days, rules.password_max_age_days) == (90, 90)

@@ -58,9 +58,9 @@ def test_everyone_may_read_and_look_after_themselves(role: Role) -> None:
     assert {"identity:me:read", "identity:me:write"} <= DEFAULT_ROLE_PERMISSIONS[role]
 
 
-def test_head_teacher_holds_everything_but_entering_scores() -> None:
+def test_head_teacher_holds_everything_but_entering_and_correcting_scores() -> None:
     ht = DEFAULT_ROLE_PERMISSIONS[Role.HT]
-    assert ht == set(PERMISSION_CATALOGUE) - {"grades:score:write"}
+    assert ht == set(PERMISSION_CATALOGUE) - {"grades:score:write", "grades:score:correct"}
     assert {"export:bulk", "grades:period:lock", "identity:audit:export"} <= ht
 
 

@@ -81,9 +81,15 @@ class StaleError(DomainError):
 # -- who may write ---------------------------------------------------------------------------------
 
 
+# Correcting any cell of the school: a delegated deputy (held by no role by default).
+CORRECT_ANY = "grades:score:correct"
+
+
 def may_write(actor: Actor, class_id: str, kind: CellKind, item_code: str) -> bool:
     """The write permission, then the assignment rules of domain/gradebook.may_write."""
-    return "grades:score:write" in actor.permissions and may_write_cell(actor.scopes, class_id, kind, item_code)
+    return "grades:score:write" in actor.permissions and may_write_cell(
+        actor.scopes, class_id, kind, item_code, corrects_any=CORRECT_ANY in actor.permissions
+    )
 
 
 def window_refusal(window: Window, today: date, period: Period) -> str | None:

@@ -28,15 +28,19 @@ class CellKind(StrEnum):
     ITEM = "ITEM"  # phẩm chất, năng lực
 
 
-def may_write(scopes: Collection[str], class_id: str, kind: CellKind, item_code: str) -> bool:
+def may_write(
+    scopes: Collection[str], class_id: str, kind: CellKind, item_code: str, *, corrects_any: bool = False
+) -> bool:
     """Whether the caller's assignment scopes (schoolkit Caller.scopes) let them write this cell.
 
     A GVBM writes the subjects assigned to them in the class ("class_subject:<class>:<code>"); the
     GVCN of the class writes its qualities and competencies and its HĐTN; a school-wide duty that
-    holds the write permission (a delegated deputy) may correct any cell. The permission itself
-    (grades:score:write) is checked before this.
+    also holds the correction permission (``corrects_any``: grades:score:correct, a delegated
+    deputy) may correct any cell. A whole-school scope alone never writes: a deputy who also
+    teaches writes their own subjects like any teacher. The permission itself (grades:score:write)
+    is checked before this.
     """
-    if "school" in scopes:
+    if "school" in scopes and corrects_any:
         return True
     if (kind is CellKind.ITEM or item_code in HOMEROOM_SUBJECTS) and f"class:{class_id}" in scopes:
         return True

@@ -98,6 +98,9 @@ RESULT_WRITE = "grades:result:write"
 DECISION_WRITE = "grades:decision:write"
 RECORD_PRINT = "grades:record:print"
 RECORD_SIGN = "grades:record:sign"
+# Correcting any cell of the school (not only one's own subjects), for a delegated deputy; held
+# by no role by default, and never together with locking (DEFAULT_SOD_RULES).
+SCORE_CORRECT = "grades:score:correct"
 STAFF_READ = "identity:staff:read"
 STAFF_WRITE = "identity:staff:write"
 STAFF_READ_SENSITIVE = "identity:staff:read_sensitive"
@@ -143,6 +146,7 @@ PERMISSION_CATALOGUE: Mapping[str, str] = MappingProxyType(
         DECISION_WRITE: "Quyết định lên lớp, ở lại lớp và duyệt khen thưởng cuối năm",
         RECORD_PRINT: "In học bạ và bảng tổng hợp kết quả (trong phạm vi được phân công)",
         RECORD_SIGN: "Ký số và lưu trữ học bạ, bảng tổng hợp kết quả",
+        SCORE_CORRECT: "Sửa kết quả đánh giá của mọi lớp, mọi môn (khi được ủy quyền sửa sai sót)",
         ME_READ: "Xem thông tin tài khoản của chính mình",
         ME_WRITE: "Đổi mật khẩu, xác thực hai lớp, sửa thông tin liên hệ của chính mình",
         STAFF_READ: "Xem hồ sơ cán bộ, giáo viên, nhân viên (không gồm số CCCD)",
@@ -174,7 +178,7 @@ DEFAULT_ROLE_PERMISSIONS: Mapping[Role, frozenset[str]] = MappingProxyType(
     {
         # The head teacher answers for everything, but approves and locks grades rather than
         # entering them: holding both would break the default separation-of-duties rule.
-        Role.HT: frozenset(PERMISSION_CATALOGUE) - {SCORE_WRITE},
+        Role.HT: frozenset(PERMISSION_CATALOGUE) - {SCORE_WRITE, SCORE_CORRECT},
         # Deputies read everything and review accounts; writes come by delegation (a later slice).
         Role.PHT: _READ_STUDENTS
         | ME
@@ -248,7 +252,7 @@ ALWAYS_HELD: Mapping[Role, frozenset[str]] = MappingProxyType({Role.HT: frozense
 # S6: every role that reads citizen ids (VP), payments (KT), health data (YT), exports in bulk (HT)
 # or operates accounts (TB, QTHT) must pass a second factor.
 DEFAULT_MFA_REQUIRED_ROLES = frozenset({Role.HT, Role.PHT, Role.VP, Role.KT, Role.TB, Role.YT, Role.QTHT})
-DEFAULT_SOD_RULES = "grades:score:write|grades:period:lock"
+DEFAULT_SOD_RULES = "grades:score:write|grades:period:lock,grades:score:correct|grades:period:lock"
 
 SodRule = tuple[str, str]
 
