@@ -279,3 +279,54 @@ def test_students_down_stops_the_print_rather_than_printing_blanks(
     )
     assert archived.status_code == 503
     assert list(services["archive"].rglob("*.pdf")) == []
+
+
+def test_identity_of_maps_the_record_as_students_returned_it() -> None:
+    """The mapping alone: relations to the three lines, codes to names, one address line, bounds."""
+    from school_gateway.grades.records_identity import identity_of
+
+    reference = {"ethnic_groups": {"02": "Tày"}, "provinces": {"01": "Thành phố Hà Nội"}}
+    record = {
+        "student": {"id": "st-1", "gender": "female"},
+        "record": {
+            "ethnicity": "02",
+            "nationality": "Việt Nam",
+            "place_of_birth": "Hà Nội",
+            "current_address": {"province_code": "01", "commune": "Phường Hoàn Kiếm", "detail": " 5 Hàng Bài "},
+        },
+        "guardians": [
+            {"full_name": "Nguyễn Thị Lan", "relation": "NGUOI_GIAM_HO"},
+            {"full_name": "Nguyễn Văn Ông", "relation": "ONG"},
+            {"full_name": "Phạm Thị Hoa", "relation": "ME"},
+            {"full_name": "Nguyễn Văn Đức", "relation": "CHA"},
+        ],
+    }
+    page = identity_of(record, reference)
+    assert (page.student_id, page.gender, page.ethnicity, page.nationality) == ("st-1", "Nữ", "Tày", "Việt Nam")
+    assert page.address == "5 Hàng Bài, Phường Hoàn Kiếm, Thành phố Hà Nội"
+    assert (page.father_name, page.mother_name, page.guardian_name) == (
+        "Nguyễn Văn Đức",
+        "Phạm Thị Hoa",
+        "Nguyễn Thị Lan",
+    )
+    assert page.hometown == ""  # no such field in the student record: dotted, never guessed
+    # What students hid from this user (no guardians, no address) stays empty; bounds hold.
+    hidden = {
+        "student": {"id": "st-2", "gender": "unspecified"},
+        "record": {
+            "ethnicity": "99",
+            "nationality": "",
+            "place_of_birth": "x" * 300,
+            "current_address": {"province_code": "", "commune": "", "detail": ""},
+        },
+        "guardians": [],
+    }
+    blank = identity_of(hidden, reference)
+    assert (blank.gender, blank.ethnicity, blank.address, blank.father_name, blank.mother_name) == (
+        "",
+        "99",
+        "",
+        "",
+        "",
+    )
+    assert len(blank.place_of_birth) == 200
