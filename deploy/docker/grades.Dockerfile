@@ -42,13 +42,13 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     LOG_LEVEL=INFO
 
 # A fixed numeric uid/gid so Kubernetes can check runAsNonRoot and volumes can be owned by it.
-# The key directories are created here so that fresh named volumes mounted on them inherit this
-# ownership (the key files themselves are mounted at run time, never baked in).
+# The key directories and the records archive are created here so that fresh named volumes mounted
+# on them inherit this ownership (the key files themselves are mounted at run time, never baked in).
 RUN groupadd --system --gid 10001 school \
  && useradd --system --uid 10001 --gid school --no-create-home --home-dir /nonexistent \
       --shell /usr/sbin/nologin school \
  && install -d -o school -g school -m 0755 /var/lib/school /etc/school/keys/public \
- && install -d -o school -g school -m 0700 /etc/school/keys/private
+ && install -d -o school -g school -m 0700 /etc/school/keys/private /var/lib/school/records-archive
 
 # The records' PDFs embed DejaVu Serif (RECORDS_FONT_DIR), which covers Vietnamese.
 RUN apt-get update \

@@ -42,6 +42,15 @@ MFA_KEY_COMPOSE_USERS = {"identity", "identity-migrate", "identity-seed"}
 MFA_KEY_K8S_USERS = {"identity", "identity-migrate"}
 MFA_KEY_DIR = "/etc/school/keys/mfa"
 MFA_KEY_FILE = f"{MFA_KEY_DIR}/mfa.key"
+# grades' records (học bạ): the signed archive on a persistent volume and the school's signing
+# certificate from a secret, both for the grades server only.
+RECORDS_ARCHIVE_DIR = "/var/lib/school/records-archive"
+RECORDS_FILES = {
+    "RECORDS_SIGNING_P12_FILE": "records-signing.p12",
+    "RECORDS_SIGNING_P12_PASSWORD_FILE": "records-signing.pass",
+    "RECORDS_TRUST_ROOT_FILE": "records-ca.pem",
+}
+RECORDS_SIGNING_SECRET = "grades-records-signing"
 
 
 def worker_names(svc: str) -> list[str]:
@@ -300,6 +309,34 @@ def test_compose_one_relay_per_service(yaml: ModuleType) -> None:
         assert spec.get("scale", 1) == 1
 
 
+def test_compose_records_archive_and_signing_certificate_only_on_the_grades_server(yaml: ModuleType) -> None:
+    compose = load_compose(yaml)
+    services = compose["services"]
+    assert "grades-records-archive" in compose["volumes"], "the archive must outlive the container"
+    signing = compose["secrets"]["records-signing"]
+    assert signing["file"] == "${RECORDS_SIGNING_DIR:-./secrets/records-signing}"
+    assert env_file_keys(COMPOSE_ENV_EXAMPLE)["RECORDS_SIGNING_DIR"] == "./secrets/records-signing"
+    # The default folder exists (so the stack starts without a certificate) and never gets committed.
+    ignore = (DEPLOY / "secrets" / "records-signing" / ".gitignore").read_text(encoding="utf-8").split()
+    assert "*" in ignore
+    grades = services["grades"]
+    env = grades["environment"]
+    assert env["RECORDS_ARCHIVE_DIR"] == RECORDS_ARCHIVE_DIR
+    assert f"grades-records-archive:{RECORDS_ARCHIVE_DIR}" in grades["volumes"]  # read-write
+    assert grades["secrets"] == ["records-signing"]
+    for variable, file_name in RECORDS_FILES.items():
+        assert env[variable] == f"/run/secrets/records-signing/{file_name}", variable
+    for name, spec in services.items():
+        if name == "grades":
+            continue
+        assert not [v for v in spec.get("volumes", []) if v.startswith("grades-records-archive:")], name
+        assert "secrets" not in spec, f"{name} must not see the school's signing certificate"
+        assert not {"RECORDS_ARCHIVE_DIR", *RECORDS_FILES} & set(spec.get("environment") or {}), name
+    # A fresh named volume takes the ownership of the image's folder: it must exist, owned by uid 10001.
+    text = dockerfile("grades").read_text(encoding="utf-8")
+    assert re.search(rf"install -d -o school -g school [^\n]*{re.escape(RECORDS_ARCHIVE_DIR)}", text)
+
+
 def test_postgres_init_script_creates_the_databases_the_services_use(yaml: ModuleType) -> None:
     script = (DEPLOY / "postgres" / "init-databases.sh").read_text(encoding="utf-8")
     created = set(re.findall(r"^create_service_database (\w+) ", script, flags=re.MULTILINE))
@@ -523,6 +560,8 @@ def test_k8s_references_resolve(yaml: ModuleType) -> None:
                 assert secrets == {"internal-token-private"}
             elif name_of(doc) in MFA_KEY_K8S_USERS:
                 assert secrets == {"internal-token-public", "identity-mfa-key"}, path
+            elif name_of(doc) == "grades":
+                assert secrets == {"internal-token-public", RECORDS_SIGNING_SECRET}, path
             else:
                 assert secrets == {"internal-token-public"}, path
 
@@ -549,6 +588,44 @@ def test_k8s_mfa_key_only_in_identity_server_and_migration(yaml: ModuleType) -> 
     assert seen == MFA_KEY_K8S_USERS
     for _, config_map in manifests(yaml, "ConfigMap"):
         assert "MFA_KEY_FILE" not in config_map.get("data", {}), "set per container, not for every identity pod"
+
+
+def test_k8s_records_archive_volume_and_signing_secret_only_on_the_grades_server(yaml: ModuleType) -> None:
+    claims = {name_of(d): d for _, d in manifests(yaml, "PersistentVolumeClaim")}
+    claim = claims["grades-records-archive"]
+    # Every grades replica (2 to 8, the HPA decides) may archive: one shared volume.
+    assert claim["spec"]["accessModes"] == ["ReadWriteMany"]
+    assert claim["spec"]["resources"]["requests"]["storage"]
+    for kind in ("Deployment", "Job"):
+        for path, doc in manifests(yaml, kind):
+            spec = pod_spec(doc)
+            volumes = {v["name"]: v for v in spec.get("volumes", [])}
+            archive = [n for n, v in volumes.items() if v.get("persistentVolumeClaim", {}).get("claimName") in claims]
+            signing = [n for n, v in volumes.items() if v.get("secret", {}).get("secretName") == RECORDS_SIGNING_SECRET]
+            container = spec["containers"][0]
+            env = {e["name"]: e.get("value") for e in container.get("env", [])}
+            if name_of(doc) != "grades":
+                assert not archive, f"{path}: only the grades server holds the records archive"
+                assert not signing, f"{path}: only the grades server holds the signing certificate"
+                assert not {"RECORDS_ARCHIVE_DIR", *RECORDS_FILES} & set(env), path
+                continue
+            mounts = {m["name"]: m for m in container["volumeMounts"]}
+            assert archive == ["records-archive"]
+            assert mounts["records-archive"]["mountPath"] == env["RECORDS_ARCHIVE_DIR"] == RECORDS_ARCHIVE_DIR
+            assert not mounts["records-archive"].get("readOnly")
+            assert signing == ["records-signing"]
+            secret = volumes["records-signing"]["secret"]
+            # Without the Secret the server still starts and prints; archiving waits for the certificate.
+            assert secret["optional"] is True
+            assert secret["defaultMode"] == 0o440, "readable by the pod's group (fsGroup 10001), nobody else"
+            assert {item["key"] for item in secret["items"]} == set(RECORDS_FILES.values())
+            folder = mounts["records-signing"]["mountPath"]
+            assert mounts["records-signing"]["readOnly"] is True
+            for variable, file_name in RECORDS_FILES.items():
+                assert env[variable] == f"{folder}/{file_name}", variable
+            assert spec["securityContext"]["fsGroup"] == 10001
+    for _, config_map in manifests(yaml, "ConfigMap"):
+        assert not {"RECORDS_ARCHIVE_DIR", *RECORDS_FILES} & set(config_map.get("data", {})), "server only"
 
 
 @pytest.mark.integration

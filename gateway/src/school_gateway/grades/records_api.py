@@ -10,6 +10,7 @@ from school.grades.v1 import records_pb2
 from school_gateway.api import ApiBlueprint
 from school_gateway.authz import permission
 from school_gateway.grades import records_convert as convert
+from school_gateway.grades.records_identity import pupil_identities
 from school_gateway.grades.records_schemas import (
     ArchivedFileArgs,
     ArchiveEntriesSchema,
@@ -44,14 +45,24 @@ def records() -> Any:
     return stub(UPSTREAM)
 
 
+def identities_for(class_id: str, period: str) -> list[records_pb2.PupilIdentity]:
+    """The identity pages an archive needs: only the year-end archive holds the học bạ."""
+    return pupil_identities(class_id) if period == "CN" else []
+
+
 @blp.route("/classes/<id:class_id>/records/hoc-ba", methods=["GET"])
 @permission(PRINT)
 @blp.arguments(HocBaArgs, location="query")
 @blp.response(200, PDF, content_type=convert.PDF_MIMETYPE)
 def hoc_ba(args: dict[str, Any], class_id: str) -> flask.Response:
-    """The học bạ of one pupil, or every pupil of the class in one PDF (unsigned, for printing)."""
+    """The học bạ of one pupil, or every pupil of the class in one PDF (unsigned, for printing).
+
+    The identity page's family fields are those the students service shows this user (blank
+    without students:student:read_sensitive for the class)."""
+    identities = pupil_identities(class_id, args["student_id"])
     answer = records().PrintHocBa(
-        records_pb2.PrintHocBaRequest(class_id=class_id, student_id=args["student_id"]), timeout=PRINT_TIMEOUT_S
+        records_pb2.PrintHocBaRequest(class_id=class_id, student_id=args["student_id"], identities=identities),
+        timeout=PRINT_TIMEOUT_S,
     )
     return convert.send_pdf(answer.content, answer.file_name, "hoc-ba")
 
@@ -78,7 +89,10 @@ def archive(body: dict[str, Any], class_id: str) -> dict[str, Any]:
     Archiving again after a correction adds new versions; earlier ones stay in the chain.
     """
     answer = records().ArchiveClass(
-        records_pb2.ArchiveClassRequest(class_id=class_id, period=body["period"]), timeout=ARCHIVE_TIMEOUT_S
+        records_pb2.ArchiveClassRequest(
+            class_id=class_id, period=body["period"], identities=identities_for(class_id, body["period"])
+        ),
+        timeout=ARCHIVE_TIMEOUT_S,
     )
     return {"items": [convert.archive_entry(e) for e in answer.entries]}
 

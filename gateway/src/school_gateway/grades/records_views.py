@@ -16,7 +16,8 @@ from school_gateway.authz import permission
 from school_gateway.errors import N_, from_rpc_error
 from school_gateway.grades import convert as grades_convert
 from school_gateway.grades import records_convert as convert
-from school_gateway.grades.records_api import ARCHIVE_TIMEOUT_S, PRINT, PRINT_TIMEOUT_S, SIGN, records
+from school_gateway.grades.records_api import ARCHIVE_TIMEOUT_S, PRINT, PRINT_TIMEOUT_S, SIGN, identities_for, records
+from school_gateway.grades.records_identity import pupil_identities
 from school_gateway.i18n import gettext as _
 from school_gateway.pages import FormResult, can_open, render
 from school_gateway.sessions import loaded_principal
@@ -85,8 +86,10 @@ def class_page(class_id: str) -> ResponseReturnValue:
 @permission(PRINT)
 def hoc_ba(class_id: str) -> ResponseReturnValue:
     student_id = request.args.get("student_id", "")[:64]
+    identities = pupil_identities(class_id, student_id)
     answer = records().PrintHocBa(
-        records_pb2.PrintHocBaRequest(class_id=class_id, student_id=student_id), timeout=PRINT_TIMEOUT_S
+        records_pb2.PrintHocBaRequest(class_id=class_id, student_id=student_id, identities=identities),
+        timeout=PRINT_TIMEOUT_S,
     )
     return convert.send_pdf(answer.content, answer.file_name, "hoc-ba")
 
@@ -108,7 +111,10 @@ def archive(class_id: str) -> ResponseReturnValue:
     form = FormResult({}, {}, {"period": period})
     try:
         answer = records().ArchiveClass(
-            records_pb2.ArchiveClassRequest(class_id=class_id, period=period), timeout=ARCHIVE_TIMEOUT_S
+            records_pb2.ArchiveClassRequest(
+                class_id=class_id, period=period, identities=identities_for(class_id, period)
+            ),
+            timeout=ARCHIVE_TIMEOUT_S,
         )
     except grpc.RpcError as err:
         if not isinstance(err, grpc.Call) or err.code() not in FORM_CODES:

@@ -142,7 +142,7 @@ def records_servicer(settings: Settings, sessions: sessionmaker[Session], clock:
     else:
         log.warning("records.signing_not_configured", p12_file=settings.records_signing_p12_file)
     layout = RecordsLayout(show_health=settings.records_show_health, show_days_absent=settings.records_show_days_absent)
-    # The identity page's family fields stay blank until grades has a client of students' records.
+    # The identity page's family fields come with each request (the gateway reads them from students).
     source = SqlRecordSource(
         sessions,
         headings=load_school_headings(settings.records_schools_file),

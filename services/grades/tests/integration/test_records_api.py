@@ -482,3 +482,90 @@ def test_bad_paging_is_refused_with_the_field_named(world: tuple[Container, Call
             records().ListArchive(request)
         assert info.value.code() == grpc.StatusCode.INVALID_ARGUMENT
         assert set(field_violations(info.value)) == {field}
+
+
+def identity(student_id: str, **fields: str) -> records_pb2.PupilIdentity:
+    return records_pb2.PupilIdentity(student_id=student_id, **fields)
+
+
+FAMILY = {
+    "gender": "Nữ",
+    "ethnicity": "Tày",
+    "nationality": "Việt Nam",
+    "place_of_birth": "Bệnh viện Phụ sản Hà Nội",
+    "hometown": "Xã Hoằng Hóa, Thanh Hóa",
+    "address": "5 Hàng Bài, Phường Hoàn Kiếm, Thành phố Hà Nội",
+    "father_name": "Nguyễn Văn Đức",
+    "mother_name": "Phạm Thị Hoa",
+    "guardian_name": "Nguyễn Thị Lan",
+}
+
+
+def test_identities_sent_with_the_request_fill_the_identity_page(
+    world: tuple[Container, Callable[..., Records]],
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    """The gateway composes the identity page from students with the user's token; grades prints
+    what it is given for the pupils given, for that request only, and logs none of it."""
+    _, records = world
+    ht = records()
+    given = [identity("st-1", **FAMILY), identity("st-2", gender="Nam", ethnicity="Kinh"), identity("st-9", **FAMILY)]
+    text = text_of(ht.PrintHocBa(records_pb2.PrintHocBaRequest(class_id=CLASS, identities=given)).content)
+    for value in FAMILY.values():
+        assert value in text, value
+    one = text_of(
+        ht.PrintHocBa(records_pb2.PrintHocBaRequest(class_id=CLASS, student_id="st-2", identities=given)).content
+    )
+    assert "Giới tính: Nam" in one
+    assert "Dân tộc: Kinh" in one
+    assert "Nguyễn Văn Đức" not in one  # another pupil's family never lands on this page
+    # Without identities the page keeps the null behaviour: the roster's name, the rest dotted.
+    plain = text_of(ht.PrintHocBa(records_pb2.PrintHocBaRequest(class_id=CLASS, student_id="st-1")).content)
+    assert "Nguyễn Thị Ánh Tuyết" in plain
+    assert all(value not in plain for value in ("Tày", "Nguyễn Văn Đức", "Phạm Thị Hoa", "5 Hàng Bài"))
+    # Archived at year end: the signed học bạ carries them too.
+    added = ht.ArchiveClass(records_pb2.ArchiveClassRequest(class_id=CLASS, period="CN", identities=given)).entries
+    tuyet = next(e for e in added if e.student_id == "st-1")
+    archived = text_of((tmp_path / "archive" / SCHOOL / tuyet.name).read_bytes())
+    assert "Phạm Thị Hoa" in archived
+    assert "Bệnh viện Phụ sản Hà Nội" in archived
+    out, err = capfd.readouterr()
+    logged = caplog.text + out + err
+    assert "records.archived" in logged  # the logs were captured: the check below means something
+    assert all(value not in logged for value in ("Nguyễn Văn Đức", "Phạm Thị Hoa", "5 Hàng Bài", "Hoằng Hóa"))
+
+
+def test_identities_too_long_or_malformed_are_refused_naming_the_field(
+    world: tuple[Container, Callable[..., Records]],
+) -> None:
+    container, records = world
+    ht = records()
+    bad = [
+        identity("st-1", father_name="Đ" * 101),
+        identity("st-2", address="a" * 201, gender="Khác"),
+        identity("st-2"),
+        identity("", mother_name="Phạm Thị Hoa"),
+    ]
+    for request in (
+        records_pb2.PrintHocBaRequest(class_id=CLASS, identities=bad),
+        records_pb2.ArchiveClassRequest(class_id=CLASS, period="CN", identities=bad),
+    ):
+        with pytest.raises(grpc.RpcError) as info:
+            getattr(ht, type(request).__name__.removesuffix("Request"))(request)
+        assert info.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+        assert field_violations(info.value) == {
+            "identities[0].father_name": "Họ tên dài quá 100 kí tự",
+            "identities[1].address": "Nội dung dài quá 200 kí tự",
+            "identities[1].gender": "Giới tính phải là Nam hoặc Nữ",
+            "identities[2].student_id": "Học sinh này có hai thông tin lí lịch",
+            "identities[3].student_id": "Thiếu hoặc sai mã học sinh",
+        }
+        assert "Phạm Thị Hoa" not in (info.value.details() or "")
+    too_many = [identity(f"st-{n}") for n in range(201)]
+    with pytest.raises(grpc.RpcError) as many:
+        ht.PrintHocBa(records_pb2.PrintHocBaRequest(class_id=CLASS, identities=too_many))
+    assert field_violations(many.value) == {"identities": "Tối đa 200 học sinh mỗi lần"}
+    with transaction(container.sessions) as s:
+        assert s.execute(select(outbox)).all() == []  # nothing archived

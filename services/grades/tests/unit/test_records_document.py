@@ -18,6 +18,7 @@ from school_grades.domain.records import (
     build_class_summary,
     build_hoc_ba,
     completion_line,
+    identity_problems,
     place_and_date,
     vn_date,
 )
@@ -181,3 +182,26 @@ def test_award_names_full_on_the_page_short_on_the_sheet() -> None:
     assert outcome.award_short_names == ("HS Xuất sắc", "Giải Nhì Hội khỏe Phù Đổng")
     assert outcome.result_name == "Hoàn thành xuất sắc"
     assert YearOutcomeInfo("??").result_name == ""
+
+
+def test_an_identity_given_fills_the_page_but_the_roster_keeps_name_and_birth_date() -> None:
+    pupil = Pupil("st-1", "HS000001", "Nguyễn Thị Ánh Tuyết", date(2017, 3, 1))
+    given = Identity("", "Nữ", None, "Kinh", "Việt Nam", "Hà Nội", father_name="Nguyễn Văn Đức")
+    page = build_hoc_ba(programme=PROGRAMME, school=SCHOOL, klass=klass(3), pupil=pupil, cells={}, identity=given)
+    assert page.identity == Identity(
+        "Nguyễn Thị Ánh Tuyết", "Nữ", date(2017, 3, 1), "Kinh", "Việt Nam", "Hà Nội", father_name="Nguyễn Văn Đức"
+    )
+
+
+def test_identity_values_are_bounded_and_refusals_never_repeat_them() -> None:
+    assert identity_problems({"gender": "Nữ", "father_name": "Nguyễn Văn Đức", "address": "5 Hàng Bài"}) == {}
+    assert identity_problems({"father_name": "x" * 100, "address": "y" * 200}) == {}
+    problems = identity_problems(
+        {"gender": "Khác", "mother_name": "M" * 101, "hometown": "Q" * 201, "place_of_birth": "Hà\nNội"}
+    )
+    assert problems == {
+        "gender": "Giới tính phải là Nam hoặc Nữ",
+        "mother_name": "Họ tên dài quá 100 kí tự",
+        "hometown": "Nội dung dài quá 200 kí tự",
+        "place_of_birth": "Không được chứa kí tự điều khiển (xuống dòng, tab)",
+    }

@@ -12,6 +12,7 @@ from school_grades.app.records import (
     ArchivedRecord,
     ConflictError,
     ForbiddenError,
+    IdentitySource,
     RecordsUseCases,
     UnavailableError,
 )
@@ -23,6 +24,7 @@ from school_grades.domain.records import (
     ClassInfo,
     ClassSummary,
     HocBaPage,
+    Identity,
     Pupil,
     SchoolInfo,
     build_class_summary,
@@ -54,8 +56,11 @@ class FakeSource:
         principal: str = "",
         homeroom: str = "",
         signed_on: date | None = None,
+        identities: IdentitySource | None = None,
     ) -> list[HocBaPage]:
         school = SchoolInfo(school_id, "Trường Tiểu học Nguyễn Du", principal)
+        ids = [p.student_id for p in PUPILS]
+        given = identities.identities(school_id, ids) if identities else {}
         return [
             build_hoc_ba(
                 programme=PROGRAMME,
@@ -63,6 +68,7 @@ class FakeSource:
                 klass=replace(klass, homeroom_teacher=homeroom),
                 pupil=p,
                 cells=self.cells.get(p.student_id, {}),
+                identity=given.get(p.student_id),
                 signed_on=signed_on,
             )
             for p in PUPILS
@@ -89,7 +95,11 @@ class FakeRenderer:
     """A "PDF" that spells out what it holds, so tests can see which data went in."""
 
     def hoc_ba(self, pages: Sequence[HocBaPage], *, title: str = "") -> bytes:
-        return "|".join(f"{p.student_id}:{p.subjects[1].level}:{p.principal}" for p in pages).encode()
+        # The father's name only when one was given, so the existing expectations stay readable.
+        father = [f":{p.identity.father_name}" if p.identity.father_name else "" for p in pages]
+        return "|".join(
+            f"{p.student_id}:{p.subjects[1].level}:{p.principal}{f}" for p, f in zip(pages, father, strict=True)
+        ).encode()
 
     def class_summary(self, summary: ClassSummary) -> bytes:
         return f"summary:{summary.period.value}:{len(summary.rows)}:{summary.rows[0].subjects}".encode()
@@ -313,3 +323,14 @@ def test_listing_another_schools_class_is_not_found() -> None:
     uc, *_ = use_cases()
     with pytest.raises(NotFoundError):
         uc.list_archive(HT, class_id="class-of-another-school")
+
+
+def test_identities_given_fill_the_pupils_they_name_for_that_request_only() -> None:
+    uc, _repo, files, _ = use_cases()
+    father = Identity(full_name="", father_name="Nguyễn Văn Đức")
+    given = {"st-2": father, "st-9": Identity(full_name="", father_name="Người ngoài lớp")}
+    assert uc.print_hoc_ba(GVCN, "class-1", identities=given).content == "st-1:T:|st-2:::Nguyễn Văn Đức".encode()
+    # Nothing is remembered: the next print without identities is blank again.
+    assert uc.print_hoc_ba(GVCN, "class-1").content == b"st-1:T:|st-2::"
+    added = uc.archive_class(HT, "class-1", "CN", identities=given)
+    assert files.files[added[2].key] == "st-2::Trần Văn Hiệu:Nguyễn Văn Đức#signed".encode()

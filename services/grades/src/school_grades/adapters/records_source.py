@@ -2,9 +2,10 @@
 roster, and the grade book's cells, assembled into documents by the pure builders.
 
 The year result, awards and completion come through the YearResultSource port (the results'
-adapter, wired in bootstrap) and the identity page's family fields through IdentitySource (no
-adapter yet: they print blank). What a school prints in its headings (name, principal, managing
-body, place) comes from RECORDS_SCHOOLS_FILE.
+adapter, wired in bootstrap) and the identity page's family fields through IdentitySource: the
+ones a request carries (the gateway composes them from students), else none and they print blank.
+What a school prints in its headings (name, principal, managing body, place) comes from
+RECORDS_SCHOOLS_FILE.
 """
 
 from __future__ import annotations
@@ -149,6 +150,7 @@ class SqlRecordSource:
         principal: str = "",
         homeroom: str = "",
         signed_on: date | None = None,
+        identities: IdentitySource | None = None,
     ) -> list[HocBaPage]:
         with read_only(self._sessions) as s:
             programme = self._programme(s, school_id, klass)
@@ -158,7 +160,7 @@ class SqlRecordSource:
             found = self._cells(s, school_id, klass.school_year_id, Period.CN, [p.student_id for p in pupils])
         ids = [p.student_id for p in pupils]
         outcomes = self._results.outcomes(school_id, klass.school_year_id, klass.class_id) if pupils else {}
-        identities = self._identities.identities(school_id, ids) if pupils else {}
+        given = (identities or self._identities).identities(school_id, ids) if pupils else {}
         school, layout = self._school(school_id, principal)
         with_teacher = replace(klass, homeroom_teacher=homeroom)
         return [
@@ -168,7 +170,7 @@ class SqlRecordSource:
                 klass=with_teacher,
                 pupil=pupil,
                 cells=found.get(pupil.student_id, {}),
-                identity=identities.get(pupil.student_id),
+                identity=given.get(pupil.student_id),
                 outcome=outcomes.get(pupil.student_id),
                 layout=layout,
                 signed_on=signed_on,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 import grpc
@@ -13,6 +13,7 @@ from school_grades.api import permissions as perm
 from school_grades.app import records as app
 from school_grades.app.records import ArchivedRecord, RecordsUseCases
 from school_grades.domain.errors import DomainError, NotFoundError, ValidationError
+from school_grades.domain.records import IDENTITY_NAME_FIELDS, IDENTITY_TEXT_FIELDS, Identity, identity_problems
 from schoolkit import grpc_errors
 from schoolkit.grpc_server import current_caller, require
 from schoolkit.logging import get_logger
@@ -22,6 +23,10 @@ log = get_logger(__name__)
 SERVICE_NAME = records_pb2.DESCRIPTOR.services_by_name["RecordsService"].full_name
 MAX_PAGE = 200
 DEFAULT_PAGE = 50
+# More identities than any class holds (classes are capped far below) means a broken client.
+MAX_IDENTITIES = 200
+MAX_ID_LENGTH = 64
+_IDENTITY_FIELDS = ("gender", *IDENTITY_TEXT_FIELDS, *IDENTITY_NAME_FIELDS)
 
 
 @contextmanager
@@ -65,6 +70,41 @@ def entry_message(record: ArchivedRecord) -> records_pb2.ArchiveEntry:
     )
 
 
+def identities_of(messages: Sequence[records_pb2.PupilIdentity]) -> dict[str, Identity]:
+    """The request's identity pages by student id, or INVALID_ARGUMENT naming every bad field.
+
+    Only field names and positions go into the refusal, never the values (family data)."""
+    if len(messages) > MAX_IDENTITIES:
+        message = f"Tối đa {MAX_IDENTITIES} học sinh mỗi lần"
+        raise grpc_errors.InvalidInputError(message, {"identities": message})
+    problems: dict[str, str] = {}
+    found: dict[str, Identity] = {}
+    for index, item in enumerate(messages):
+        where = f"identities[{index}]"
+        if not item.student_id or len(item.student_id) > MAX_ID_LENGTH:
+            problems[f"{where}.student_id"] = "Thiếu hoặc sai mã học sinh"
+        elif item.student_id in found:
+            problems[f"{where}.student_id"] = "Học sinh này có hai thông tin lí lịch"
+        fields = {name: str(getattr(item, name)).strip() for name in _IDENTITY_FIELDS}
+        problems |= {f"{where}.{name}": text for name, text in identity_problems(fields).items()}
+        # The name and birth date are the roster's (build_hoc_ba keeps them); "" is a placeholder.
+        found[item.student_id] = Identity(
+            full_name="",
+            gender=fields["gender"],
+            ethnicity=fields["ethnicity"],
+            nationality=fields["nationality"],
+            place_of_birth=fields["place_of_birth"],
+            hometown=fields["hometown"],
+            address=fields["address"],
+            father_name=fields["father_name"],
+            mother_name=fields["mother_name"],
+            guardian_name=fields["guardian_name"],
+        )
+    if problems:
+        raise grpc_errors.InvalidInputError("Thông tin lí lịch học sinh không hợp lệ", problems)
+    return found
+
+
 def _reach(class_id: str) -> None:
     """The object check before any work: the caller's homeroom class or a school-wide role."""
     if class_id and not current_caller().is_homeroom_of(class_id):
@@ -86,8 +126,9 @@ class RecordsServicer(records_pb2_grpc.RecordsServiceServicer):
     ) -> records_pb2.PrintHocBaResponse:
         require(perm.RECORD_PRINT)
         _reach(request.class_id)
+        identities = identities_of(request.identities)
         with domain_errors():
-            doc = self._uc.print_hoc_ba(current_caller(), request.class_id, request.student_id)
+            doc = self._uc.print_hoc_ba(current_caller(), request.class_id, request.student_id, identities)
         return records_pb2.PrintHocBaResponse(file_name=doc.file_name, content=doc.content)
 
     def PrintClassSummary(
@@ -104,9 +145,10 @@ class RecordsServicer(records_pb2_grpc.RecordsServiceServicer):
     ) -> records_pb2.ArchiveClassResponse:
         require(perm.RECORD_SIGN)
         _reach(request.class_id)
+        identities = identities_of(request.identities)
         with domain_errors():
-            records = self._uc.archive_class(current_caller(), request.class_id, request.period)
-        # Ids and hashes only: the files hold pupils' names and results.
+            records = self._uc.archive_class(current_caller(), request.class_id, request.period, identities)
+        # Ids and hashes only: the files hold pupils' names and results (and the family fields given).
         log.info(
             "records.archived",
             class_id=request.class_id,

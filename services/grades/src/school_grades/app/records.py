@@ -66,10 +66,27 @@ class IdentitySource(Protocol):
 
 
 class NoIdentities:
-    """Until a students client exists in grades: name, gender and birth date only (from the roster)."""
+    """Nothing given: name and birth date only (from the roster), the rest prints as dots."""
 
     def identities(self, school_id: str, student_ids: Sequence[str]) -> Mapping[str, Identity]:
         return {}
+
+
+class GivenIdentities:
+    """The identities a client sent with one request (the gateway reads them from students with
+    the user's own token, so students decided what this user may see). Lives for that request
+    only: grades keeps no copy of family data."""
+
+    def __init__(self, given: Mapping[str, Identity]) -> None:
+        self._given = dict(given)
+
+    def identities(self, school_id: str, student_ids: Sequence[str]) -> Mapping[str, Identity]:
+        return {sid: self._given[sid] for sid in student_ids if sid in self._given}
+
+
+def identity_source(given: Mapping[str, Identity] | None) -> IdentitySource | None:
+    """The request's own identities, or None for the source's default (blank family fields)."""
+    return GivenIdentities(given) if given else None
 
 
 class RecordSource(Protocol):
@@ -86,8 +103,11 @@ class RecordSource(Protocol):
         principal: str = "",
         homeroom: str = "",
         signed_on: date | None = None,
+        identities: IdentitySource | None = None,
     ) -> list[HocBaPage]:
-        """Every current pupil's học bạ in roster order, or only ``student_id``'s ([] when not in the class)."""
+        """Every current pupil's học bạ in roster order, or only ``student_id``'s ([] when not in the class).
+
+        ``identities`` replaces the source's own IdentitySource for this call."""
         ...
 
     def class_summary(
@@ -247,10 +267,20 @@ class RecordsUseCases:
         """The GVCN's name when the GVCN prints their own class (grades keeps no teacher names)."""
         return caller.full_name if f"class:{class_id}" in caller.scopes else ""
 
-    def print_hoc_ba(self, caller: Caller, class_id: str, student_id: str = "") -> Document:
-        """The học bạ of one pupil, or of the whole class in one PDF (unsigned, for printing)."""
+    def print_hoc_ba(
+        self, caller: Caller, class_id: str, student_id: str = "", identities: Mapping[str, Identity] | None = None
+    ) -> Document:
+        """The học bạ of one pupil, or of the whole class in one PDF (unsigned, for printing).
+
+        ``identities`` (student id → identity page) fill the family fields of the pupils given."""
         klass = self._class(caller, class_id)
-        pages = self._source.hoc_ba(caller.school_id, klass, student_id, homeroom=self._homeroom(caller, class_id))
+        pages = self._source.hoc_ba(
+            caller.school_id,
+            klass,
+            student_id,
+            homeroom=self._homeroom(caller, class_id),
+            identities=identity_source(identities),
+        )
         if student_id and not pages:
             raise NotFoundError("Không tìm thấy học sinh trong lớp", {"student_id": "Học sinh không thuộc lớp này"})
         if not pages:
@@ -269,10 +299,13 @@ class RecordsUseCases:
 
     # -- archiving -------------------------------------------------------------------------------------
 
-    def archive_class(self, caller: Caller, class_id: str, period: str) -> list[ArchivedRecord]:
+    def archive_class(
+        self, caller: Caller, class_id: str, period: str, identities: Mapping[str, Identity] | None = None
+    ) -> list[ArchivedRecord]:
         """Render, sign and store the class's documents of ``period`` (CK1: the summary; CN: the
         summary and every pupil's học bạ), then chain them, all or nothing. An earlier archive of
-        the same document stays; this one is its next version."""
+        the same document stays; this one is its next version. ``identities`` fill the học bạ's
+        identity pages as in print_hoc_ba."""
         # The class first: an object outside the caller's reach is refused before anything about the request.
         if not caller.school_wide:
             raise ForbiddenError("Chỉ hiệu trưởng ký và lưu trữ hồ sơ", {"class_id": "Cần quyền toàn trường"})
@@ -294,7 +327,10 @@ class RecordsUseCases:
         # (kind, student id, student code, unsigned pdf)
         documents: list[tuple[str, str, str, bytes]] = [(BANG_TONG_HOP, "", "", self._renderer.class_summary(summary))]
         if when is Period.CN:
-            for page in self._source.hoc_ba(school_id, klass, principal=caller.full_name, signed_on=today):
+            pages = self._source.hoc_ba(
+                school_id, klass, principal=caller.full_name, signed_on=today, identities=identity_source(identities)
+            )
+            for page in pages:
                 documents.append((HOC_BA, page.student_id, page.student_code, self._renderer.hoc_ba([page])))
         # Rendering and signing take seconds for a class: done before the transaction, which only
         # chains and inserts. A version taken meanwhile by someone else makes the insert conflict.

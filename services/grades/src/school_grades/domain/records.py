@@ -10,7 +10,7 @@ in domain-vn: the authority line above the school's name, height/weight, days ab
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from school_grades.domain.evaluation import (
@@ -74,6 +74,35 @@ class Identity:
     father_name: str = ""
     mother_name: str = ""
     guardian_name: str = ""
+
+
+# What a client may send for the identity page (the gateway composes it from the student record):
+# free text of the birth certificate, bounded so a request cannot blow up a page or the PDF.
+IDENTITY_NAME_FIELDS = ("father_name", "mother_name", "guardian_name")
+IDENTITY_TEXT_FIELDS = ("ethnicity", "nationality", "place_of_birth", "hometown", "address")
+IDENTITY_NAME_MAX = 100
+IDENTITY_TEXT_MAX = 200
+GENDERS = ("", "Nam", "Nữ")
+
+
+def identity_problems(fields: Mapping[str, str]) -> dict[str, str]:
+    """Field → Vietnamese message for each identity-page value that cannot be printed as given.
+
+    The messages never repeat the value: it may be family data that must not reach logs.
+    """
+    problems: dict[str, str] = {}
+    if fields.get("gender", "") not in GENDERS:
+        problems["gender"] = "Giới tính phải là Nam hoặc Nữ"
+    for name in IDENTITY_NAME_FIELDS:
+        if len(fields.get(name, "")) > IDENTITY_NAME_MAX:
+            problems[name] = f"Họ tên dài quá {IDENTITY_NAME_MAX} kí tự"
+    for name in IDENTITY_TEXT_FIELDS:
+        if len(fields.get(name, "")) > IDENTITY_TEXT_MAX:
+            problems[name] = f"Nội dung dài quá {IDENTITY_TEXT_MAX} kí tự"
+    for name, value in fields.items():
+        if name not in problems and any(ord(ch) < 32 for ch in value):
+            problems[name] = "Không được chứa kí tự điều khiển (xuống dòng, tab)"
+    return problems
 
 
 @dataclass(frozen=True)
@@ -255,11 +284,20 @@ def build_hoc_ba(
     """The học bạ of ``pupil`` from the end-of-year (CN) cells, keyed by subject or item code.
 
     The score is the CN periodic test's (the last attempt when retested); subjects without a CN
-    test for this grade carry none. Missing identity fields stay blank rather than guessed.
+    test for this grade carry none. Missing identity fields stay blank rather than guessed. The
+    name and birth date are the roster's, so both pages of the record always agree; an identity
+    given fills the rest (and the gender, which the roster does not keep).
     """
     specific = [code for code in programme.competencies if code not in GENERAL_COMPETENCIES]
     general = [code for code in GENERAL_COMPETENCIES if code in programme.competencies]
-    who = identity or Identity(full_name=pupil.full_name, gender=pupil.gender, date_of_birth=pupil.date_of_birth)
+    who = Identity(full_name=pupil.full_name, gender=pupil.gender, date_of_birth=pupil.date_of_birth)
+    if identity is not None:
+        who = replace(
+            identity,
+            full_name=pupil.full_name or identity.full_name,
+            date_of_birth=pupil.date_of_birth or identity.date_of_birth,
+            gender=identity.gender or pupil.gender,
+        )
     return HocBaPage(
         school_id=school.school_id,
         school_name=school.name,
