@@ -10,7 +10,7 @@ import threading
 import time
 from pathlib import Path
 
-from deploy.local.launch import DEMO_PASSWORD, ApiClient, demo_totp, die_with_parent, spend_current_step
+from deploy.local.launch import DEMO_PASSWORD, PARENT_PID_ENV, ApiClient, demo_totp, spend_current_step
 from schoolkit.testing import free_port
 
 __all__ = ["DEMO_PASSWORD", "ROOT", "Api", "Stack", "demo_totp", "spend_current_step", "wait_until"]
@@ -76,8 +76,9 @@ class Stack:
             "--ready-timeout",
             str(timeout_s),
         ]
-        env = {**os.environ, "GUNICORN_WORKERS": "2"}
-        # A killed test run or benchmark takes its stack down with it (the launcher stops honcho).
+        # A killed test run or benchmark takes its stack down with it: the launcher follows this
+        # process (deploy/local/launch.follow_parent) and stops honcho.
+        env = {**os.environ, "GUNICORN_WORKERS": "2", PARENT_PID_ENV: str(os.getpid())}
         self.proc = subprocess.Popen(
             cmd,
             cwd=ROOT,
@@ -86,7 +87,6 @@ class Stack:
             stderr=subprocess.STDOUT,
             text=True,
             bufsize=1,
-            preexec_fn=die_with_parent,
         )
         threading.Thread(target=self._pump, daemon=True).start()
         if not self._ready.wait(timeout_s + 30):

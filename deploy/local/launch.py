@@ -356,6 +356,21 @@ def _parent_death_signal() -> Callable[[], None] | None:
 
 
 die_with_parent = _parent_death_signal()
+# Set by a test run or benchmark that starts the launcher: the launcher asks for the parent-death
+# signal itself rather than through a preexec_fn, because a process with gRPC threads (a test
+# run) must not run Python code between fork and exec (gRPC's fork handling can abort the child).
+PARENT_PID_ENV = "SCHOOL_LAUNCHER_PARENT_PID"
+
+
+def follow_parent() -> None:
+    """Die with the process named in SCHOOL_LAUNCHER_PARENT_PID, if set; exit at once when it is
+    already gone (it died between the spawn and this call)."""
+    expected = os.environ.pop(PARENT_PID_ENV, "")
+    if not expected.isdecimal() or die_with_parent is None:
+        return
+    die_with_parent()
+    if os.getppid() != int(expected):
+        raise SystemExit("launcher: the process that started me is gone")
 
 
 def run(layout: Layout, ready_timeout_s: float) -> int:
@@ -392,6 +407,7 @@ def run(layout: Layout, ready_timeout_s: float) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    follow_parent()
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("command", choices=["run", "prepare"])
     parser.add_argument("--var", type=Path, default=Path(os.environ.get("SCHOOL_VAR_DIR", ROOT / "var")))

@@ -21,8 +21,8 @@ from tests.stack import Api, Stack, wait_until
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
-OLD = {"name": "2013-2014", "start_date": "2013-09-05", "end_date": "2014-05-31"}
-NEW = {"name": "2014-2015", "start_date": "2014-09-05", "end_date": "2015-05-31"}
+OLD = {"name": "2009-2010", "start_date": "2009-09-05", "end_date": "2010-05-31"}
+NEW = {"name": "2010-2011", "start_date": "2010-09-05", "end_date": "2011-05-31"}
 
 
 def _outcomes(stack: Stack) -> dict[str, Any]:

@@ -34,7 +34,9 @@ OWN_CLASS: Mapping[str, str] = {"GVCN": "1A", "GVBM": "2A"}
 OTHER_CLASS: Mapping[str, str] = {"GVCN": "2A", "GVBM": "4A"}
 DEFAULT_OWN, DEFAULT_OTHER = "1A", "4A"
 REASON = "Kiểm thử ma trận phân quyền"
-TIMEOUT_S = 15
+# Generous: the matrix asserts status codes, not speed, and some cells render and sign whole
+# classes of PDFs on a 2-core machine that other work may be loading too.
+TIMEOUT_S = 60
 _PLACEHOLDER = re.compile(r"<(?:[a-z]+:)?([a-z_]+)>")
 
 

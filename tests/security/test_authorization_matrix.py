@@ -21,7 +21,16 @@ from school_gateway.app import create_app
 from school_gateway.authz import route_table
 from schoolkit.tokens import generate_keypair
 from tests.security.matrix import ANONYMOUS, ROLES, ROWS, Outcome, Rel, Row, cells, to_markdown
-from tests.security.matrix_world import World, build_world, classify, concrete_path, describe, send, sign_in_all
+from tests.security.matrix_world import (
+    TIMEOUT_S,
+    World,
+    build_world,
+    classify,
+    concrete_path,
+    describe,
+    send,
+    sign_in_all,
+)
 from tests.stack import Stack
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
@@ -152,7 +161,11 @@ def test_method_swaps_never_reach_a_handler(world: World) -> None:
             path = concrete_path(rule, world, role, Rel.OWN)
             for method in ("PUT", "DELETE"):
                 resp = api.http.request(
-                    method, world.url + path, headers={"X-CSRFToken": api.csrf}, timeout=15, allow_redirects=False
+                    method,
+                    world.url + path,
+                    headers={"X-CSRFToken": api.csrf},
+                    timeout=TIMEOUT_S,
+                    allow_redirects=False,
                 )
                 checked += 1
                 if resp.status_code not in (404, 405):
