@@ -50,6 +50,8 @@ PUBLIC = ("Tày", "Bệnh viện Phụ sản Hà Nội")
 def _serve(container: Any, keys: tuple[Path, Path], audience: str) -> Any:
     return start_server(
         register=container.registrations,
+        # grades narrows whole-school reach to its leadership roles; students has no such view.
+        caller_view=getattr(container, "caller_view", None),
         verifier=TokenVerifier(load_public_key(keys[1]), audience=audience),
         bind=f"127.0.0.1:{free_port()}",
         readiness=container.ready,
