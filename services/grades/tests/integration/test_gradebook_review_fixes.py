@@ -21,8 +21,8 @@ from school_grades.adapters.gradebook_repository import SqlAlchemyGradebookRepos
 from school_grades.adapters.history_repository import SqlAlchemyHistoryRepository
 from school_grades.adapters.tables_gradebook import cells, lock_log, period_locks, score_attempts
 from school_grades.adapters.tables_gradebook_saves import gradebook_requests
-from school_grades.app.gradebook import ClosedError, GradebookUseCases, Retest, SaveCells
-from school_grades.app.gradebook_ports import Actor, LockState
+from school_grades.app.gradebook import ClosedError, GradebookUseCases, Retest, SaveCells, StaleError
+from school_grades.app.gradebook_ports import Actor, DuplicateKeyError, LockState
 from school_grades.config import DEFAULT_WINDOWS
 from school_grades.domain.errors import ValidationError
 from school_grades.domain.gradebook import parse_window_spec
@@ -253,3 +253,22 @@ def test_a_save_leaves_an_unlocked_lock_row_and_no_lock_log(seeded: sessionmaker
         assert s.execute(select(func.count()).select_from(lock_log)).scalar() == 0
         (row,) = s.execute(select(period_locks.c.locked, period_locks.c.version)).all()
     assert tuple(row) == (False, 1)
+
+
+# -- #20: a save that keeps racing is a conflict (ABORTED), not an internal error ------------------
+
+
+def test_a_save_still_racing_after_its_retries_is_a_vietnamese_conflict() -> None:
+    tries: list[bool] = []
+
+    @contextmanager
+    def always_racing(readonly: bool) -> Iterator[Any]:
+        tries.append(readonly)
+        raise DuplicateKeyError("another writer took the key")
+        yield  # pragma: no cover
+
+    gradebook = GradebookUseCases(always_racing, Clock(), WINDOWS)
+    with pytest.raises(StaleError) as refused:
+        gradebook.save_cells(LAN, "school-a", SaveCells("c4a", "CN", "TOAN", [toan("s-an", "T", "9", 0)], "k"))
+    assert "lưu lại" in refused.value.fields["cells"]
+    assert tries == [False, False, False]
