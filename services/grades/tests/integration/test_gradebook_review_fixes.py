@@ -272,3 +272,13 @@ def test_a_save_still_racing_after_its_retries_is_a_vietnamese_conflict() -> Non
         gradebook.save_cells(LAN, "school-a", SaveCells("c4a", "CN", "TOAN", [toan("s-an", "T", "9", 0)], "k"))
     assert "lưu lại" in refused.value.fields["cells"]
     assert tries == [False, False, False]
+
+
+def test_a_stored_answer_is_kept_for_retries_only_not_for_ever(seeded: sessionmaker[Session]) -> None:
+    clock = Clock(datetime(2026, 5, 20, 3, 0, tzinfo=NOW.tzinfo))
+    gradebook = book(seeded, clock)
+    gradebook.save_cells(LAN, "school-a", SaveCells("c4a", "CN", "TOAN", [toan("s-an", "H", "6", 0)], "k-1"))
+    clock.now = NOW  # five days later
+    gradebook.save_cells(LAN, "school-a", SaveCells("c4a", "CN", "TOAN", [toan("s-binh", "H", "6", 0)], "k-2"))
+    with read_only(seeded) as s:
+        assert s.execute(select(gradebook_requests.c.idempotency_key)).scalars().all() == ["k-2"]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import RowMapping, and_, bindparam, delete, exists, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -48,6 +48,8 @@ from school_grades.domain.programme import Period
 from school_grades.events.gradebook_outbound import SERVICE, TOPIC, score_recorded_message
 from schoolkit.db import read_only, transaction
 from schoolkit.events.outbox import record_events
+
+ANSWER_KEPT = timedelta(days=2)  # how long a save's answer is kept for its retries
 
 
 def utc(value: datetime) -> datetime:
@@ -474,6 +476,14 @@ class SqlAlchemyGradebookRepository:
         student_ids: Iterable[str],
         now: datetime,
     ) -> None:
+        # A retry comes within minutes; older answers (with their levels and comments) are dropped.
+        self._s.execute(
+            delete(gradebook_requests).where(
+                gradebook_requests.c.school_id == school_id,
+                gradebook_requests.c.actor == actor,
+                gradebook_requests.c.created_at < now - ANSWER_KEPT,
+            )
+        )
         self._s.execute(
             insert(gradebook_requests).values(
                 school_id=school_id,
