@@ -21,6 +21,7 @@ from school_grades.adapters.gradebook_repository import SqlAlchemyGradebookRepos
 from school_grades.adapters.history_repository import SqlAlchemyHistoryRepository
 from school_grades.adapters.tables_gradebook import cells, lock_log, period_locks, score_attempts
 from school_grades.adapters.tables_gradebook_saves import gradebook_requests
+from school_grades.api.gradebook_servicer import refusals
 from school_grades.app.gradebook import ClosedError, GradebookUseCases, Retest, SaveCells, StaleError
 from school_grades.app.gradebook_ports import Actor, DuplicateKeyError, LockState
 from school_grades.config import DEFAULT_WINDOWS
@@ -29,6 +30,7 @@ from school_grades.domain.gradebook import parse_window_spec
 from school_grades.domain.gradebook_cells import CellRequest
 from school_grades.domain.locking import LockRefusedError
 from school_grades.domain.programme import Period
+from schoolkit import grpc_errors
 from schoolkit.db import read_only, transaction
 from services.grades.tests.integration.test_checks_locking import HT, NOW, REASON, YEAR, fill, seed, use_cases
 
@@ -282,3 +284,9 @@ def test_a_stored_answer_is_kept_for_retries_only_not_for_ever(seeded: sessionma
     gradebook.save_cells(LAN, "school-a", SaveCells("c4a", "CN", "TOAN", [toan("s-binh", "H", "6", 0)], "k-2"))
     with read_only(seeded) as s:
         assert s.execute(select(gradebook_requests.c.idempotency_key)).scalars().all() == ["k-2"]
+
+
+def test_a_lost_race_on_any_grade_book_row_is_answered_aborted_not_internal() -> None:
+    with pytest.raises(grpc_errors.ConflictError) as refused, refusals():
+        raise DuplicateKeyError("two retests took attempt 2")
+    assert "người khác" in refused.value.fields["expected_version"]
