@@ -148,6 +148,8 @@ def test_after_an_unlock_a_correction_with_a_reason_lands_though_the_window_clos
     uc.lock(HT, "c4a", "CK1")
     uc.unlock(HT, "c4a", "CK1", REASON)
     # 25/05/2026: the CK1 window (01/12-25/01) closed long ago.
+    sheet = book(seeded).get_sheet(LAN, "school-a", "c4a", "CK1", "TOAN")
+    assert (sheet.may_write, sheet.write_refusal, sheet.lock.reopened) == (True, "", True)
     answer = book(seeded).save_cells(
         LAN, "school-a", SaveCells("c4a", "CK1", "TOAN", [toan("s-an", "T", "8", 1)], reason=REASON)
     )

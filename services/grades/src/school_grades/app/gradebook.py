@@ -430,6 +430,8 @@ class GradebookUseCases:
                 return write_refusal(c.kind, c.item_code, c.name)
         if lock.locked:
             return "Kỳ đánh giá đã khóa; cần Hiệu trưởng hoặc Phó Hiệu trưởng mở khóa (có lý do) trước khi sửa"
+        if lock.reopened:
+            return None  # unlocked for corrections: open whatever the entry window says (as _check_open)
         return window_refusal(window, self._today(), period)
 
     # -- saving ---------------------------------------------------------------------------------
