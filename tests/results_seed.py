@@ -7,7 +7,7 @@ import datetime as dt
 
 from sqlalchemy import insert, select
 
-from school_grades.adapters.tables_gradebook import cells, grade_classes
+from school_grades.adapters.tables_gradebook import cells, grade_classes, period_locks
 from school_grades.domain.programme import Period, load_programme
 from schoolkit.db import make_engine
 from tests.stack import Api, Stack
@@ -49,5 +49,33 @@ def fill_cn(
                             updated_at=dt.datetime.now(dt.UTC),
                         )
                     )
+    finally:
+        engine.dispose()
+
+
+def set_lock(stack: Stack, class_id: str, period: str, locked: bool) -> None:
+    """The HT's lock of a class's period, written straight into the grades database (the lock page
+    itself is tested in tests/e2e/test_grade_checks.py); ``locked=False`` removes it again."""
+    engine = make_engine(f"sqlite:///{stack.var / 'grades' / 'grades.db'}")
+    try:
+        with engine.begin() as conn:
+            school_id = conn.execute(
+                select(grade_classes.c.school_id).where(grade_classes.c.id == class_id)
+            ).scalar_one()
+            conn.execute(
+                period_locks.delete().where(period_locks.c.class_id == class_id, period_locks.c.period == period)
+            )
+            if locked:
+                conn.execute(
+                    insert(period_locks).values(
+                        school_id=school_id,
+                        class_id=class_id,
+                        period=period,
+                        locked=True,
+                        locked_at=dt.datetime.now(dt.UTC),
+                        locked_by="test",
+                        version=1,
+                    )
+                )
     finally:
         engine.dispose()
