@@ -47,6 +47,10 @@ def fill_cn(sessions: Any, school_id: str, class_id: str, year_id: str, grade: i
 def lock(sessions: Any, school_id: str, class_id: str, *periods: str) -> None:
     with transaction(sessions) as session:
         for period in periods:
+            # A save may already have made the (unlocked) row: the lock replaces it.
+            session.execute(
+                period_locks.delete().where(period_locks.c.class_id == class_id, period_locks.c.period == period)
+            )
             session.execute(
                 period_locks.insert().values(
                     school_id=school_id,

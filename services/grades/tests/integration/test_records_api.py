@@ -480,6 +480,8 @@ def lock(container: Container, *periods: str) -> None:
     """The HT locked these periods of the class (signed records come after the lock)."""
     with transaction(container.sessions) as s:
         for period in periods:
+            # A save may already have made the (unlocked) row: the lock replaces it.
+            s.execute(period_locks.delete().where(period_locks.c.class_id == CLASS, period_locks.c.period == period))
             s.execute(
                 period_locks.insert().values(
                     school_id=SCHOOL,
