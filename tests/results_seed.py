@@ -7,7 +7,7 @@ import datetime as dt
 
 from sqlalchemy import insert, select
 
-from school_grades.adapters.tables_gradebook import cells, grade_classes
+from school_grades.adapters.tables_gradebook import cells, grade_classes, period_locks
 from school_grades.domain.programme import Period, load_programme
 from schoolkit.db import make_engine
 from tests.stack import Api, Stack
@@ -15,6 +15,28 @@ from tests.stack import Api, Stack
 
 def roster_ids(api: Api, class_id: str) -> set[str]:
     return {e["student_id"] for e in api.get(f"/api/v1/classes/{class_id}/roster").json()["items"]}
+
+
+def lock_cn(stack: Stack, class_id: str) -> None:
+    """CN of the class locked, as the principal's lock leaves it after the checks: year results
+    are computed only from a locked CN (the lock's own path is tested with the checks)."""
+    engine = make_engine(f"sqlite:///{stack.var / 'grades' / 'grades.db'}")
+    try:
+        with engine.begin() as conn:
+            row = conn.execute(select(grade_classes).where(grade_classes.c.id == class_id)).one()
+            conn.execute(
+                insert(period_locks).values(
+                    school_id=row.school_id,
+                    class_id=class_id,
+                    period="CN",
+                    locked=True,
+                    locked_at=dt.datetime.now(dt.UTC),
+                    locked_by="test",
+                    version=1,
+                )
+            )
+    finally:
+        engine.dispose()
 
 
 def fill_cn(
