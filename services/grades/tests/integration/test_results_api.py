@@ -515,7 +515,7 @@ def test_a_successful_supplementary_assessment_completes_the_grade(school: Engin
     assert [type(e).__name__ for e in tail] == ["YearResultComputed", "PromotionDecided"]
     assert (tail[0].result, tail[0].computed_result, tail[1].decision) == ("HT", "CHT", "LEN_LOP")
     # The principal has nothing to decide for a pupil who completed the grade.
-    code, fields = failure(
+    _, fields = failure(
         api_for(**HT).DecidePromotion,
         results_pb2.DecidePromotionRequest(
             student_id="st-0003", school_year_id=YEAR, decision="O_LAI_LOP", decision_ref="1", decided_on="2026-06-20"
