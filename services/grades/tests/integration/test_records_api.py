@@ -22,7 +22,7 @@ from school.grades.v1 import records_events_pb2, records_pb2, records_pb2_grpc, 
 from school.students.v1 import events_pb2, students_pb2
 from school_grades.adapters.signing import DemoCertificate, PadesValidator, generate_demo_certificate
 from school_grades.adapters.tables import outbox
-from school_grades.adapters.tables_gradebook import cells
+from school_grades.adapters.tables_gradebook import cells, period_locks
 from school_grades.api.permissions import ALL, RECORD_PRINT
 from school_grades.bootstrap import Container, build
 from school_grades.config import load_settings
@@ -461,6 +461,12 @@ def test_the_hoc_ba_prints_the_computed_year_result(world: tuple[Container, Call
                 for student_id, _, _ in PUPILS
                 for code, kind in full
             ],
+        )
+        # Year results are computed only from a locked CN.
+        s.execute(
+            period_locks.insert().values(
+                school_id=SCHOOL, class_id=CLASS, period="CN", locked=True, locked_at=now, locked_by="u-ht", version=1
+            )
         )
     records(stub=results_pb2_grpc.ResultsServiceStub).ComputeYearResults(
         results_pb2.ComputeYearResultsRequest(class_id=CLASS)
