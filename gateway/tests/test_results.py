@@ -237,6 +237,12 @@ def test_pages_in_vietnamese_with_the_explanation_and_forms(client: FlaskClient,
     assert 'data-testid="supplementary-form"' in pupil.text
     version = re.search(r'name="expected_version" value="(\d+)"', pupil.text)
     assert version
+    missing = client.post(
+        "/students/st-3/year-result/supplementary",
+        data={"csrf_token": signed_in, "school_year_id": YEAR, "assessed_on": "20/06/2026", "outcome": "HOAN_THANH"},
+    )
+    assert missing.status_code == 400
+    assert "Hãy chọn ít nhất một môn học hoặc phẩm chất, năng lực." in _text(missing.text)
     assessed = client.post(
         "/students/st-3/year-result/supplementary",
         data={
@@ -280,12 +286,22 @@ def test_pages_in_vietnamese_with_the_explanation_and_forms(client: FlaskClient,
     after = _text(client.get(done.headers["Location"]).text)
     assert "Quyết định của hiệu trưởng số 15/QĐ-TH ngày 19/06/2026: Chưa được lên lớp (ở lại lớp)" in after
 
-    supplementary = client.post(
+    # After the principal's decision the supplementary form is gone, and a post is refused.
+    assert 'data-testid="supplementary-form"' not in client.get(done.headers["Location"]).text
+    late = client.post(
         "/students/st-3/year-result/supplementary",
-        data={"csrf_token": signed_in, "school_year_id": YEAR, "assessed_on": "20/06/2026", "outcome": "HOAN_THANH"},
+        data={
+            "csrf_token": signed_in,
+            "school_year_id": YEAR,
+            "expected_version": client.get("/api/v1/students/st-3/year-result").json["version"],
+            "assessed_on": "20/06/2026",
+            "subjects": ["TOAN"],
+            "outcome": "HOAN_THANH",
+        },
     )
-    assert supplementary.status_code == 400
-    assert "Hãy chọn ít nhất một môn học hoặc phẩm chất, năng lực." in _text(supplementary.text)
+    assert late.status_code == 400
+    kept = client.get("/api/v1/students/st-3/year-result").json
+    assert (kept["decision"], len(kept["supplementary"])) == ("O_LAI_LOP", 1)
 
 
 def test_versions_must_be_plain_numbers_within_range(client: FlaskClient, signed_in: str) -> None:
