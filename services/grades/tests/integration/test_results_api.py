@@ -14,7 +14,7 @@ from typing import Any
 
 import grpc
 import pytest
-from sqlalchemy import Engine, delete, insert, select
+from sqlalchemy import Engine, delete, insert, select, update
 
 from school.grades.v1 import checks_pb2, checks_pb2_grpc, results_events_pb2, results_pb2, results_pb2_grpc
 from school_grades.adapters.history_repository import SqlAlchemyHistoryRepository
@@ -734,6 +734,10 @@ def test_year_result_source_gives_the_hoc_ba_its_lines(school: Engine, api_for: 
         "HT", (), True, "Đã hoàn thành sau đánh giá bổ sung ngày 20/06/2026"
     )
     assert source.outcomes(SCHOOL, YEAR, C5) == {}
+    # CN unlocked: the stored results no longer print on the học bạ until computed again.
+    with school.begin() as conn:
+        conn.execute(update(period_locks).where(period_locks.c.class_id == C4).values(locked=False, version=2))
+    assert source.outcomes(SCHOOL, YEAR, C4) == {}
 
 
 def test_results_follow_a_merge_and_go_with_a_deleted_record(school: Engine, api_for: Callable[..., Api]) -> None:
