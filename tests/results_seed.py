@@ -18,25 +18,8 @@ def roster_ids(api: Api, class_id: str) -> set[str]:
 
 
 def lock_cn(stack: Stack, class_id: str) -> None:
-    """CN of the class locked, as the principal's lock leaves it after the checks: year results
-    are computed only from a locked CN (the lock's own path is tested with the checks)."""
-    engine = make_engine(f"sqlite:///{stack.var / 'grades' / 'grades.db'}")
-    try:
-        with engine.begin() as conn:
-            row = conn.execute(select(grade_classes).where(grade_classes.c.id == class_id)).one()
-            conn.execute(
-                insert(period_locks).values(
-                    school_id=row.school_id,
-                    class_id=class_id,
-                    period="CN",
-                    locked=True,
-                    locked_at=dt.datetime.now(dt.UTC),
-                    locked_by="test",
-                    version=1,
-                )
-            )
-    finally:
-        engine.dispose()
+    """CN of the class locked: year results are computed only from a locked CN."""
+    set_lock(stack, class_id, "CN", True)
 
 
 def fill_cn(
@@ -71,5 +54,33 @@ def fill_cn(
                             updated_at=dt.datetime.now(dt.UTC),
                         )
                     )
+    finally:
+        engine.dispose()
+
+
+def set_lock(stack: Stack, class_id: str, period: str, locked: bool) -> None:
+    """The HT's lock of a class's period, written straight into the grades database (the lock page
+    itself is tested in tests/e2e/test_grade_checks.py); ``locked=False`` removes it again."""
+    engine = make_engine(f"sqlite:///{stack.var / 'grades' / 'grades.db'}")
+    try:
+        with engine.begin() as conn:
+            school_id = conn.execute(
+                select(grade_classes.c.school_id).where(grade_classes.c.id == class_id)
+            ).scalar_one()
+            conn.execute(
+                period_locks.delete().where(period_locks.c.class_id == class_id, period_locks.c.period == period)
+            )
+            if locked:
+                conn.execute(
+                    insert(period_locks).values(
+                        school_id=school_id,
+                        class_id=class_id,
+                        period=period,
+                        locked=True,
+                        locked_at=dt.datetime.now(dt.UTC),
+                        locked_by="test",
+                        version=1,
+                    )
+                )
     finally:
         engine.dispose()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import io
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -296,3 +297,32 @@ def test_a_lock_form_with_a_bad_period_changes_nothing(
     unknown = client.post("/grades/locks/c-other/lock", data={"csrf_token": token, "period": "GK1"})
     assert unknown.status_code == 400
     assert "Không tìm thấy" in unknown.text
+
+
+# --- The grade book's pages with odd input (issue 5 review #18) ------------------------------------
+
+
+def test_the_gradebook_pages_answer_odd_numbers_without_a_500(
+    client: FlaskClient, browser: Any, staff: None, upstreams: Any, grades: Container
+) -> None:
+    ht = upstreams.identity.accounts["hieutruong"]
+    ht.permissions = ht.permissions | {"grades:score:read", "grades:programme:write"}
+    browser.login(client)
+    for saved in ("²", "١", "99999999999999999999999"):
+        page = client.get(f"/classes/c4a/gradebook?subject=TOAN&period=CK1&saved={saved}")
+        assert page.status_code == 200, page.text
+    settings = client.get("/gradebook/settings")
+    assert settings.status_code == 200, settings.text
+    body = client.get(f"/gradebook/settings/programme.json?year={YEAR}").data
+    for version in ("1e22", "99999999999999999999999", "²"):
+        answer = client.post(
+            "/gradebook/settings/programme",
+            data={
+                "csrf_token": csrf(settings.text),
+                "year": YEAR,
+                "expected_version": version,
+                "programme": (io.BytesIO(body), "chuong-trinh.json"),
+            },
+            content_type="multipart/form-data",
+        )
+        assert answer.status_code < 500, answer.text

@@ -29,10 +29,15 @@ from schoolkit.grpc_server import start_server
 from schoolkit.testing import free_port
 from schoolkit.tokens import TokenVerifier, load_public_key
 
+from .grades_year_end import fill_cn
+from .grades_year_end import lock as lock_periods
+
 SCHOOL_ID = "6f1c1a40-8d3e-4c5b-9a57-2e0b3c1d7f01"  # the fake identity's school (conftest)
 CLASS = "c0000000-0000-4000-8000-0000000003a1"
 PUPIL = "50000000-0000-4000-8000-000000000001"
-PRINT_AND_SIGN = frozenset({"grades:record:print", "grades:record:sign", "grades:roster:read"})
+PRINT_AND_SIGN = frozenset(
+    {"grades:record:print", "grades:record:sign", "grades:roster:read", "grades:result:write", "grades:score:read"}
+)
 
 
 def apply(sessions: Any, message: Any) -> None:
@@ -74,26 +79,27 @@ def seed(sessions: Any) -> None:
     )
     with transaction(sessions) as session:
         session.execute(
-            cells.insert(),
-            [
-                {
-                    "school_id": SCHOOL_ID,
-                    "class_id": CLASS,
-                    "student_id": PUPIL,
-                    "school_year_id": "y1",
-                    "period": period,
-                    "item_code": "TOAN",
-                    "kind": "SUBJECT",
-                    "level": "T",
-                    "score": 10,
-                    "comment": "Làm tính nhanh, chính xác",
-                    "version": 1,
-                    "updated_by": "u-gv",
-                    "updated_at": datetime(2026, 5, 20, tzinfo=UTC),
-                }
-                for period in ("CK1", "CN")
-            ],
+            cells.insert().values(
+                school_id=SCHOOL_ID,
+                class_id=CLASS,
+                student_id=PUPIL,
+                school_year_id="y1",
+                period="CK1",
+                item_code="TOAN",
+                kind="SUBJECT",
+                level="T",
+                score=10,
+                comment="Làm tính nhanh, chính xác",
+                version=1,
+                updated_by="u-gv",
+                updated_at=datetime(2026, 5, 20, tzinfo=UTC),
+            )
         )
+    fill_cn(sessions, SCHOOL_ID, CLASS, "y1", 3, [PUPIL])
+
+
+def lock(sessions: Any, *periods: str) -> None:
+    lock_periods(sessions, SCHOOL_ID, CLASS, *periods)
 
 
 @pytest.fixture
@@ -102,7 +108,8 @@ def archive_dir(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def grades_addr(tmp_path: Path, keys: tuple[Path, Path], archive_dir: Path) -> Iterator[str]:
+def grades_service(tmp_path: Path, keys: tuple[Path, Path], archive_dir: Path) -> Iterator[tuple[str, Any]]:
+    """The real grades service: its address and its database (a test locks periods as the HT did)."""
     url = f"sqlite:///{tmp_path / 'grades.db'}"
     run_migrations(MIGRATIONS_DIR, url)
     cert = generate_demo_certificate(tmp_path / "cert")
@@ -125,9 +132,14 @@ def grades_addr(tmp_path: Path, keys: tuple[Path, Path], archive_dir: Path) -> I
         bind=f"127.0.0.1:{free_port()}",
         readiness=container.ready,
     )
-    yield f"127.0.0.1:{server.port}"
+    yield f"127.0.0.1:{server.port}", container.sessions
     server.stop(0)
     container.engine.dispose()
+
+
+@pytest.fixture
+def grades_addr(grades_service: tuple[str, Any]) -> str:
+    return grades_service[0]
 
 
 @pytest.fixture
@@ -146,7 +158,9 @@ def pdf_text(data: bytes) -> str:
     return " ".join(" ".join(p.extract_text() or "" for p in PdfReader(io.BytesIO(data)).pages).split())
 
 
-def test_class_page_downloads_archive_and_check(client: FlaskClient, principal: str, archive_dir: Path) -> None:
+def test_class_page_downloads_archive_and_check(
+    client: FlaskClient, principal: str, archive_dir: Path, grades_service: tuple[str, Any]
+) -> None:
     page = client.get(f"/classes/{CLASS}/records")
     assert page.status_code == 200, page.text
     assert "Học bạ & lưu trữ — Lớp 3A</h1>" in page.text
@@ -163,6 +177,14 @@ def test_class_page_downloads_archive_and_check(client: FlaskClient, principal: 
     assert summary.status_code == 200
     assert "Cuối học kì I" in pdf_text(summary.data)
 
+    early = client.post(f"/classes/{CLASS}/records/archive", data={"period": "CN", "csrf_token": principal})
+    assert early.status_code == 400
+    assert "Cần khóa kỳ CN của lớp" in early.text  # nothing is signed before the lock
+    lock(grades_service[1], "CK1", "CN")
+    waiting = client.post(f"/classes/{CLASS}/records/archive", data={"period": "CN", "csrf_token": principal})
+    assert "Chưa có kết quả cuối năm của: Nguyễn Thị Ánh Tuyết" in waiting.text
+    computed = client.post(f"/api/v1/classes/{CLASS}/year-results", json={}, headers={"X-CSRFToken": principal})
+    assert computed.status_code == 200, computed.text
     done = client.post(f"/classes/{CLASS}/records/archive", data={"period": "CN", "csrf_token": principal})
     assert done.status_code == 303
     after = client.get(done.headers["Location"])
@@ -188,7 +210,9 @@ def test_class_page_downloads_archive_and_check(client: FlaskClient, principal: 
     assert "Chuỗi lưu trữ bị phá vỡ tại mục 2" in broken.text
 
 
-def test_api_archive_refuses_a_period_that_is_not_archived(client: FlaskClient, principal: str) -> None:
+def test_api_archive_refuses_a_period_that_is_not_archived(
+    client: FlaskClient, principal: str, grades_service: tuple[str, Any]
+) -> None:
     h = {"X-CSRFToken": principal}
     wrong = client.post(f"/api/v1/classes/{CLASS}/records/archive", json={"period": "GK1"}, headers=h)
     assert wrong.status_code == 400
@@ -199,6 +223,7 @@ def test_api_archive_refuses_a_period_that_is_not_archived(client: FlaskClient, 
     form = client.post(f"/classes/{CLASS}/records/archive", data={"period": "GK2", "csrf_token": principal})
     assert form.status_code == 400
     assert "Chỉ lưu trữ sau học kì I (CK1) và cuối năm (CN)" in form.text
+    lock(grades_service[1], "CK1")
     made = client.post(f"/api/v1/classes/{CLASS}/records/archive", json={"period": "CK1"}, headers=h)
     assert made.status_code == 201, made.text
     assert [e["kind"] for e in made.json["items"]] == ["BANG_TONG_HOP"]
@@ -219,3 +244,9 @@ def test_a_homeroom_teacher_of_another_class_is_refused(client: FlaskClient, ups
     assert client.get(f"/classes/{CLASS}/records").status_code == 403
     assert client.get(f"/api/v1/classes/{CLASS}/records/hoc-ba").status_code == 403
     assert client.get("/api/v1/records/archive").status_code == 403  # the whole school's archive
+
+
+def test_odd_numbers_in_the_address_are_not_errors(client: FlaskClient, principal: str) -> None:
+    assert client.get(f"/classes/{CLASS}/records?added=²").status_code == 200
+    assert client.get("/records/archive/file?sequence=²").status_code == 400
+    assert client.get("/api/v1/records/archive/file?sequence=99999999999999999999999").status_code in (400, 422)

@@ -31,6 +31,8 @@ from schoolkit.grpc_server import start_server
 from schoolkit.testing import free_port
 from schoolkit.tokens import TokenVerifier, load_public_key
 
+from .grades_year_end import fill_cn, lock
+
 SCHOOL_ID = "6f1c1a40-8d3e-4c5b-9a57-2e0b3c1d7f01"  # the fake identity's school (conftest)
 STUDENT_READ = frozenset(
     {"identity:me:read", "students:school_year:read", "students:class:read", "students:student:read"}
@@ -38,7 +40,7 @@ STUDENT_READ = frozenset(
 RECORDS = frozenset({"grades:record:print", "grades:record:sign", "grades:roster:read"})
 # The office clerk (VP) keeps the records: every student permission, the family included.
 CLERK = STUDENT_READ | RECORDS | {"students:school_year:write", "students:class:write", "students:student:write"}
-CLERK |= {"students:student:read_sensitive"}
+CLERK |= {"students:student:read_sensitive", "grades:result:write", "grades:score:read"}
 # The vice principal (PHT) prints but is not shown family data.
 VICE = STUDENT_READ | {"grades:record:print"}
 # Someone who may print but not read student records at all.
@@ -208,7 +210,13 @@ def school(client: FlaskClient, upstreams: Any, browser: Any, services: dict[str
                 enrolled_on="2025-09-05",
             ),
         )
-    return {"token": token, "class": klass["id"], "tuyet": tuyet["id"], "binh": pupils["Trần Văn Bình"]["id"]}
+    return {
+        "token": token,
+        "class": klass["id"],
+        "year": year["id"],
+        "tuyet": tuyet["id"],
+        "binh": pupils["Trần Văn Bình"]["id"],
+    }
 
 
 def pdf_text(data: bytes) -> str:
@@ -231,11 +239,14 @@ def test_the_records_keeper_prints_and_archives_the_identity_page_from_students(
     assert one.status_code == 200
     assert all(value not in pdf_text(one.data) for value in FAMILY)  # Tuyết's family stays on her page
 
-    archived = client.post(
-        f"/api/v1/classes/{school['class']}/records/archive",
-        json={"period": "CN"},
-        headers={"X-CSRFToken": school["token"]},
-    )
+    # The year's end: CN filled and locked, the year results computed; then the principal signs.
+    sessions = services["grades_sessions"]
+    fill_cn(sessions, SCHOOL_ID, school["class"], school["year"], 3, [school["tuyet"], school["binh"]])
+    lock(sessions, SCHOOL_ID, school["class"], "CN")
+    h = {"X-CSRFToken": school["token"]}
+    computed = client.post(f"/api/v1/classes/{school['class']}/year-results", json={}, headers=h)
+    assert computed.status_code == 200, computed.text
+    archived = client.post(f"/api/v1/classes/{school['class']}/records/archive", json={"period": "CN"}, headers=h)
     assert archived.status_code == 201, archived.text
     entry = next(e for e in archived.json["items"] if e["student_id"] == school["tuyet"])
     signed = (services["archive"] / SCHOOL_ID / entry["name"]).read_bytes()

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from tests.results_seed import fill_cn, roster_ids
+from tests.results_seed import fill_cn, roster_ids, set_lock
 from tests.stack import DEMO_PASSWORD, Api, Stack, demo_totp, spend_current_step, wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e, pytest.mark.integration]
@@ -64,7 +64,11 @@ def test_principal_downloads_archives_and_checks_the_chain(stack: Stack, head: A
         body = {"class_id": klass, "full_name": name, "date_of_birth": "2005-03-01", "gender": "female"}
         pupils[name] = head.create("/api/v1/students", body)["id"]
     assert wait_until(lambda: roster_ids(head, klass) == set(pupils.values()), timeout_s=90), stack.tail()
-    fill_cn(stack, klass, 3, {pupils[PUPILS[0]]: 10})
+    fill_cn(stack, klass, 3, dict.fromkeys(pupils.values(), 10))
+    # The year's end as the principal finds it: CN locked after the checks, the year results computed.
+    set_lock(stack, klass, "CN", True)
+    computed = head.post(f"/api/v1/classes/{klass}/year-results", {})
+    assert computed.status_code == 200, computed.text
 
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="vi-VN", accept_downloads=True)
     page = context.new_page()

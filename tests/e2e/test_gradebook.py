@@ -45,11 +45,37 @@ def teachers(stack: Stack, head: Api) -> dict[str, Api]:
     return clients
 
 
-def test_a_gvbm_writes_only_their_own_class_and_subject_through_the_gateway(head: Api, teachers: dict) -> None:
+def open_windows(stack: Stack, head: Api) -> None:
+    """The HT opens every period's entry window over the whole demo year, so writes are due today."""
+    year = demo_year(head)
+    form = {"year": year["id"]}
+    for period in ("GK1", "CK1", "GK2", "CN"):
+        form[f"opens-{period}"] = "/".join(reversed(year["start_date"].split("-")))
+        form[f"closes-{period}"] = "/".join(reversed(year["end_date"].split("-")))
+    r = head.http.post(f"{stack.url}/gradebook/settings/windows", data=form, headers={"X-CSRFToken": head.csrf})
+    assert r.status_code == 200, r.text
+    assert 'data-testid="settings-saved"' in r.text
+
+
+def test_a_gvbm_writes_only_their_own_class_and_subject_through_the_gateway(
+    stack: Stack, head: Api, teachers: dict
+) -> None:
     gvbm, ids = teachers["gvbm"], class_ids(head)
+    open_windows(stack, head)
     own = sheet(gvbm, ids["2A"], "GK1", "NGOAI_NGU_1")
-    assert own["may_write"] or own["write_refusal"]  # outside GK1's window the refusal says why
+    assert own["may_write"], own["write_refusal"]
     pupil = own["rows"][0]["student_id"]
+    version = own["rows"][0]["cells"][0]["version"]
+    level = "H" if own["rows"][0]["cells"][0]["level"] == "T" else "T"  # a change, also on a rerun
+    saved = gvbm.post(
+        f"/api/v1/classes/{ids['2A']}/gradebook",
+        {"period": "GK1", "subject_code": "NGOAI_NGU_1",
+         "cells": [{"student_id": pupil, "level": level, "expected_version": version}]},
+    )  # fmt: skip
+    assert saved.status_code == 200, saved.text
+    assert [(c["student_id"], c["level"], c["version"]) for c in saved.json()["saved"]] == [(pupil, level, version + 1)]
+    landed = sheet(gvbm, ids["2A"], "GK1", "NGOAI_NGU_1")["rows"][0]["cells"][0]
+    assert (landed["level"], landed["version"]) == (level, version + 1)
     music = sheet(gvbm, ids["2A"], "GK1", "AM_NHAC")
     assert not music["may_write"]
     assert "Âm nhạc" in music["write_refusal"]
@@ -72,15 +98,8 @@ def test_a_gvbm_writes_only_their_own_class_and_subject_through_the_gateway(head
 
 def test_the_form_without_javascript_saves_and_names_a_refused_cell(stack: Stack, head: Api, teachers: dict) -> None:
     gvcn, ids = teachers["gvcn"], class_ids(head)
-    year = demo_year(head)
-    # The HT opens CN's window over the whole year, so the test is due and the window open today.
-    form = {"year": year["id"]}
-    for period in ("GK1", "CK1", "GK2", "CN"):
-        form[f"opens-{period}"] = "/".join(reversed(year["start_date"].split("-")))
-        form[f"closes-{period}"] = "/".join(reversed(year["end_date"].split("-")))
-    r = head.http.post(f"{stack.url}/gradebook/settings/windows", data=form, headers={"X-CSRFToken": head.csrf})
-    assert r.status_code == 200, r.text
-    assert 'data-testid="settings-saved"' in r.text
+    # CN's window open over the whole year, so the test is due and the window open today.
+    open_windows(stack, head)
     before = sheet(gvcn, ids["1A"], "CN", "TIENG_VIET")
     assert before["may_write"], before["write_refusal"]
     assert before["columns"][0]["tested"]

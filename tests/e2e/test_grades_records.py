@@ -11,6 +11,7 @@ import pytest
 from pypdf import PdfReader
 
 from school_grades.adapters.signing import PadesValidator
+from tests.results_seed import set_lock
 from tests.stack import Api, Stack, wait_until
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
@@ -29,7 +30,13 @@ def test_the_principal_prints_archives_and_the_signature_holds(stack: Stack, hea
     assert pupils[0]["full_name"] in text
     assert "HỌC BẠ" in text
 
-    made = head.post(f"/api/v1/classes/{one_a['id']}/records/archive", {"period": "CK1"})
+    early = head.post(f"/api/v1/classes/{one_a['id']}/records/archive", {"period": "CK1"})
+    assert early.status_code == 400  # nothing is signed before the principal locks the period
+    set_lock(stack, one_a["id"], "CK1", True)
+    try:
+        made = head.post(f"/api/v1/classes/{one_a['id']}/records/archive", {"period": "CK1"})
+    finally:
+        set_lock(stack, one_a["id"], "CK1", False)  # the other tests keep entering 1A's results
     assert made.status_code == 201, made.text
     [entry] = made.json()["items"]
     assert entry["kind"] == "BANG_TONG_HOP"

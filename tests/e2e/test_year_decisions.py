@@ -42,7 +42,7 @@ def test_the_principal_decision_reaches_the_roll_over(stack: Stack, head: Api) -
     c5 = api.create("/api/v1/classes", {"school_year_id": old, "name": "5Q", "grade_level": 5})["id"]
 
     def enrol(class_id: str, name: str) -> str:
-        body = {"class_id": class_id, "full_name": name, "date_of_birth": "2000-03-01", "gender": "male"}
+        body = {"class_id": class_id, "full_name": name, "date_of_birth": "2001-03-01", "gender": "male"}
         return str(api.create("/api/v1/students", body)["id"])
 
     kept, up = enrol(c3, "Quách Văn Lưu"), enrol(c3, "Quách Thị Lên")

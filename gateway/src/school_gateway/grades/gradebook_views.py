@@ -31,6 +31,7 @@ bp = flask.Blueprint("gradebook", __name__)
 
 READ, WRITE, PROGRAMME = "grades:score:read", "grades:score:write", "grades:programme:write"
 QUALITIES = "PC_NL"
+INT32_MAX = 2**31 - 1
 PROGRAMME_MAX_BYTES = 200_000
 
 
@@ -91,14 +92,24 @@ def _grid(
         typed=typed or {},
         conflicts=by_cell,
         import_errors=import_errors or [],
-        saved=saved
-        if saved is not None
-        else (int(request.args["saved"]) if request.args.get("saved", "").isdigit() else None),
+        saved=saved if saved is not None else _small_count(request.args.get("saved", "")),
         comments=_comments(sheet["subject_code"] if sheet["subject_code"] != QUALITIES else ""),
         comment_error=request.args.get("comment_error") == "1",
         can_import=can_open("gradebook.import_page", "POST") and sheet["may_write"],
         new_key=uuid.uuid4().hex,
     )
+
+
+def _small_count(text: str) -> int | None:
+    """A count from the query string: ASCII digits only ("²".isdigit() is True but int() refuses it)."""
+    return int(text) if text.isascii() and text.isdecimal() and len(text) <= 9 else None
+
+
+def _version(text: str) -> int:
+    """A version posted by a form, as the int32 the service takes; anything odd reads as 0 (a
+    first save), which the service answers with a conflict rather than a crash."""
+    text = text.strip()
+    return min(int(text), INT32_MAX) if text.isascii() and text.isdecimal() and len(text) <= 12 else 0
 
 
 # --- Index ----------------------------------------------------------------------------------------
@@ -144,7 +155,7 @@ def _typed_cells(raw: dict[str, str]) -> tuple[list[pb.CellInput], dict[str, str
         typed[f"level-{ident}"], typed[f"score-{ident}"], typed[f"comment-{ident}"] = level, score, comment
         try:
             before = [str(v).strip() for v in json.loads(shown)]
-            version = int(raw.get(f"v-{ident}", "0"))
+            version = _version(raw.get(f"v-{ident}", "0"))
         except (TypeError, ValueError):
             continue
         if len(before) != 3:
@@ -160,7 +171,7 @@ def _typed_cells(raw: dict[str, str]) -> tuple[list[pb.CellInput], dict[str, str
                 level=level,
                 score=score,
                 comment=comment,
-                expected_version=max(0, min(version, 2**31 - 1)),
+                expected_version=version,
             )
         )
     return cells, typed
@@ -311,10 +322,7 @@ def history(class_id: str, student_id: str) -> ResponseReturnValue:
 @permission(WRITE)
 def retest(class_id: str, student_id: str) -> ResponseReturnValue:
     period, item = _wanted()
-    try:
-        version = int(request.form.get("expected_version", "0"))
-    except ValueError:
-        version = 0
+    version = _version(request.form.get("expected_version", "0"))
     try:
         gradebook().RecordRetest(
             pb.RecordRetestRequest(
@@ -325,7 +333,7 @@ def retest(class_id: str, student_id: str) -> ResponseReturnValue:
                 score=request.form.get("score", "")[:20],
                 raw_total=request.form.get("raw_total", "")[:20],
                 reason=request.form.get("reason", "")[:500],
-                expected_version=max(0, min(version, 2**31 - 1)),
+                expected_version=version,
             )
         )
     except grpc.RpcError as err:
@@ -444,13 +452,10 @@ def upload_programme() -> ResponseReturnValue:
     if not text.strip() or len(body) > PROGRAMME_MAX_BYTES:
         message = _("Choose the programme file (.json, UTF-8, at most 200 KB).")
         return _settings_page(400, {"programme": message}, message)
-    try:
-        version = int(request.form.get("expected_version", "0"))
-    except ValueError:
-        version = 0
+    version = _version(request.form.get("expected_version", "0"))
     try:
         gradebook().ReplaceProgramme(
-            pb.ReplaceProgrammeRequest(school_year_id=year_id, body=text, expected_version=max(0, version))
+            pb.ReplaceProgrammeRequest(school_year_id=year_id, body=text, expected_version=version)
         )
     except grpc.RpcError as err:
         if err.code() not in (grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.ABORTED):

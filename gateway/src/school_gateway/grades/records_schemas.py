@@ -54,7 +54,7 @@ class ArchiveListArgs(QueryArgs):
 class ArchivedFileArgs(QueryArgs):
     sequence = Integer(
         required=True,
-        validate=validate.Range(min=1, error=N_("Must be a positive number.")),
+        validate=validate.Range(min=1, max=2**63 - 1, error=N_("Must be a positive number.")),
         metadata={"label": N_("Entry number"), "description": "The entry's number in the school's chain."},
     )
 

@@ -4,6 +4,7 @@ hashes and the "Kiểm tra chuỗi lưu trữ" check."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import flask
@@ -24,6 +25,8 @@ from school_gateway.sessions import loaded_principal
 from school_gateway.upstream import stub
 
 bp = flask.Blueprint("grades_records", __name__)
+# ASCII digits only: str.isdigit() also accepts "²", which int() refuses.
+_COUNT = re.compile(r"[0-9]{1,12}")
 
 PERIOD_LABELS = {
     "GK1": N_("Mid-semester I (GK1)"),
@@ -79,7 +82,7 @@ def _class_page(
 @permission(PRINT)
 def class_page(class_id: str) -> ResponseReturnValue:
     added = request.args.get("added", "")
-    return _class_page(class_id, added=int(added) if added.isdigit() else 0)
+    return _class_page(class_id, added=int(added) if _COUNT.fullmatch(added) else 0)
 
 
 @bp.get("/classes/<id:class_id>/records/hoc-ba")
@@ -154,7 +157,7 @@ def verify() -> ResponseReturnValue:
 @permission(PRINT)
 def archived_file() -> ResponseReturnValue:
     raw = request.args.get("sequence", "")[:12]
-    if not raw.isdigit() or int(raw) < 1:
+    if not _COUNT.fullmatch(raw) or int(raw) < 1:
         return render(
             "grades/records_archive.html",
             400,

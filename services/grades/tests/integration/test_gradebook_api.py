@@ -587,3 +587,36 @@ def test_a_deputy_who_teaches_writes_only_their_own_subject_without_a_delegation
     )
     assert code == grpc.StatusCode.PERMISSION_DENIED
     assert "Tiếng Việt" in fields["subject_code"]
+
+
+# -- review fixes (issue 5): keys per user, odd version text in a workbook -----------------------
+
+
+def test_a_key_is_the_senders_own_and_is_answered_only_after_the_write_checks(
+    as_user: Callable[..., Book], db: Engine
+) -> None:
+    gvcn, gvbm = as_user("Thầy Minh", GVCN_4A), as_user("Cô Lan")
+    first = save(gvcn, cell(AN, "T"), subject="HDTN", idempotency_key="K")
+    assert save(gvcn, cell(AN, "T"), subject="HDTN", idempotency_key="K") == first
+    # Another user with the same body and key: their own request, refused by the assignment check.
+    code, fields = refused(save, gvbm, cell(AN, "T"), subject="HDTN", idempotency_key="K")
+    assert code == grpc.StatusCode.PERMISSION_DENIED
+    assert "subject_code" in fields
+    # ...and the same key does not block their own save.
+    own = save(gvbm, cell(AN, "T", "9"), idempotency_key="K")
+    assert [(c.student_id, c.item_code, c.score) for c in own.saved] == [(AN, "TOAN", 9)]
+    assert count(db, outbox) == 2
+
+
+@pytest.mark.parametrize("version", ["²", "12345678901234567890123", "١"])
+def test_odd_digits_in_the_version_column_are_a_row_error_not_a_crash(
+    as_user: Callable[..., Book], db: Engine, version: str
+) -> None:
+    teacher = as_user()
+    exported = teacher.ExportSheet(pb.ExportSheetRequest(class_id=CLASS_4A, period="CK1", subject_code="TOAN"))
+    changed = fill(exported.workbook, {"HS0001": [("Mức đạt được", "T"), ("Phiên bản (không sửa)", version)]})
+    answer = teacher.ImportSheet(
+        pb.ImportSheetRequest(class_id=CLASS_4A, period="CK1", subject_code="TOAN", workbook=changed)
+    )
+    assert [(e.row, e.column) for e in answer.errors] == [(2, "Phiên bản (không sửa)")]
+    assert count(db, cells) == 0

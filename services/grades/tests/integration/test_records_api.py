@@ -33,6 +33,7 @@ from schoolkit.db import transaction
 from schoolkit.events.cloudevents import CloudEvent
 from schoolkit.grpc_errors import field_violations
 from schoolkit.grpc_server import GrpcServer, start_server
+from schoolkit.logging import configure_logging
 from schoolkit.testing import free_port
 from schoolkit.tokens import TokenIssuer, TokenVerifier, load_public_key
 
@@ -277,6 +278,7 @@ def test_archive_signs_stores_chains_and_emits(
     world: tuple[Container, Callable[..., Records]], certificate: DemoCertificate, tmp_path: Path
 ) -> None:
     container, records = world
+    finish_year(container, records)
     ht = records()
     added = ht.ArchiveClass(records_pb2.ArchiveClassRequest(class_id=CLASS, period="CN")).entries
     assert [(e.sequence, e.kind, e.student_id, e.version) for e in added] == [
@@ -318,6 +320,9 @@ def test_a_correction_is_a_new_version_and_a_changed_file_breaks_the_chain_at_it
 ) -> None:
     container, records = world
     ht = records()
+    refused = code_of(lambda: ht.ArchiveClass(records_pb2.ArchiveClassRequest(class_id=CLASS, period="CK1")))
+    assert refused == grpc.StatusCode.INVALID_ARGUMENT  # not signed before the lock
+    lock(container, "CK1")
     first = ht.ArchiveClass(records_pb2.ArchiveClassRequest(class_id=CLASS, period="CK1")).entries
     assert [(e.kind, e.version) for e in first] == [("BANG_TONG_HOP", 1)]
     with transaction(container.sessions) as s:
@@ -327,6 +332,9 @@ def test_a_correction_is_a_new_version_and_a_changed_file_breaks_the_chain_at_it
     assert second[0].file_sha256 != first[0].file_sha256
     old = tmp_path / "archive" / SCHOOL / first[0].name
     assert old.exists()  # never overwritten
+    with transaction(container.sessions) as s:
+        s.execute(period_locks.delete().where(period_locks.c.period == "CK1"))
+    finish_year(container, records)
     ht.ArchiveClass(records_pb2.ArchiveClassRequest(class_id=CLASS, period="CN"))
     assert ht.VerifyArchive(records_pb2.VerifyArchiveRequest()).ok
     # Someone edits the second archived file on disk.
@@ -430,9 +438,9 @@ def test_another_schools_class_archive_is_not_found(world: tuple[Container, Call
     assert code_of(lambda: other.ListArchive(request)) == grpc.StatusCode.NOT_FOUND
 
 
-def test_the_hoc_ba_prints_the_computed_year_result(world: tuple[Container, Callable[..., Records]]) -> None:
-    """With the year results of issue 5 wired in: the result, the award and the completion line."""
-    container, records = world
+def finish_year(container: Container, records: Callable[..., Records]) -> None:
+    """Every pupil fully assessed at CN (all T, 10 where tested), CK1 and CN locked by the HT, and
+    the year results computed: what a class looks like when the principal signs its records."""
     programme = load_programme("2025-2026")
     tested = programme.tested(3, Period.CN)
     full = [(s.code, "SUBJECT") for s in programme.subjects_of(3, with_electives=False)]
@@ -462,15 +470,33 @@ def test_the_hoc_ba_prints_the_computed_year_result(world: tuple[Container, Call
                 for code, kind in full
             ],
         )
-        # Year results are computed only from a locked CN.
-        s.execute(
-            period_locks.insert().values(
-                school_id=SCHOOL, class_id=CLASS, period="CN", locked=True, locked_at=now, locked_by="u-ht", version=1
-            )
-        )
+    lock(container, "CK1", "CN")
     records(stub=results_pb2_grpc.ResultsServiceStub).ComputeYearResults(
         results_pb2.ComputeYearResultsRequest(class_id=CLASS)
     )
+
+
+def lock(container: Container, *periods: str) -> None:
+    """The HT locked these periods of the class (signed records come after the lock)."""
+    with transaction(container.sessions) as s:
+        for period in periods:
+            s.execute(
+                period_locks.insert().values(
+                    school_id=SCHOOL,
+                    class_id=CLASS,
+                    period=period,
+                    locked=True,
+                    locked_at=datetime(2026, 5, 28, tzinfo=UTC),
+                    locked_by="u-ht",
+                    version=1,
+                )
+            )
+
+
+def test_the_hoc_ba_prints_the_computed_year_result(world: tuple[Container, Callable[..., Records]]) -> None:
+    """With the year results of issue 5 wired in: the result, the award and the completion line."""
+    container, records = world
+    finish_year(container, records)
     page = records().PrintHocBa(records_pb2.PrintHocBaRequest(class_id=CLASS, student_id="st-1")).content
     text = text_of(page)
     assert "4. Đánh giá kết quả giáo dục: Hoàn thành xuất sắc" in text
@@ -483,6 +509,8 @@ def test_bad_paging_is_refused_with_the_field_named(world: tuple[Container, Call
     for request, field in (
         (records_pb2.ListArchiveRequest(page_size=500), "page_size"),
         (records_pb2.ListArchiveRequest(page_token="abc"), "page_token"),
+        (records_pb2.ListArchiveRequest(page_token="²"), "page_token"),  # a digit to isdigit(), not to int()
+        (records_pb2.ListArchiveRequest(page_token="9" * 25), "page_token"),  # beyond any database integer
     ):
         with pytest.raises(grpc.RpcError) as info:
             records().ListArchive(request)
@@ -515,7 +543,11 @@ def test_identities_sent_with_the_request_fill_the_identity_page(
 ) -> None:
     """The gateway composes the identity page from students with the user's token; grades prints
     what it is given for the pupils given, for that request only, and logs none of it."""
-    _, records = world
+    # The service's own logging, writing to this test's captured output at INFO (another test in
+    # the same run may have configured it for a stream that is gone, or at another level).
+    configure_logging("grades", "INFO")
+    container, records = world
+    finish_year(container, records)
     ht = records()
     given = [identity("st-1", **FAMILY), identity("st-2", gender="Nam", ethnicity="Kinh"), identity("st-9", **FAMILY)]
     text = text_of(ht.PrintHocBa(records_pb2.PrintHocBaRequest(class_id=CLASS, identities=given)).content)

@@ -20,6 +20,7 @@ ARRIVED = RosterEntry("s-b", "school-b", "0123456789", "Lê Thị An", date(2017
 def test_the_same_code_and_birth_date_after_a_transfer_is_the_same_pupil() -> None:
     assert is_transfer_twin(DEPARTED, ARRIVED)
     assert is_transfer_twin(DEPARTED, replace(ARRIVED, student_code=" 0123456789 "))
+    assert is_transfer_twin(DEPARTED, replace(ARRIVED, full_name="Lê  Thị An"))  # typed with two spaces
 
 
 @pytest.mark.parametrize(
@@ -31,6 +32,9 @@ def test_the_same_code_and_birth_date_after_a_transfer_is_the_same_pupil() -> No
         (replace(DEPARTED, left_status=None, left_on=None), ARRIVED),  # still at the first school
         (DEPARTED, replace(ARRIVED, school_id="school-a")),  # within one school nothing is carried
         (replace(DEPARTED, student_code=""), replace(ARRIVED, student_code="")),
+        # A code the school generated itself ("HS" + number) repeats in every school: never a match.
+        (replace(DEPARTED, student_code="HS000123"), replace(ARRIVED, student_code="HS000123")),
+        (DEPARTED, replace(ARRIVED, full_name="Lê Thị Ân")),  # the same code and birth date, another name
     ],
 )
 def test_anything_less_is_not_the_same_pupil(departed: RosterEntry, arrived: RosterEntry) -> None:

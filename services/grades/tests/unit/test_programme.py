@@ -80,11 +80,11 @@ def test_fifteen_qualities_and_competencies() -> None:
 @pytest.mark.parametrize(
     ("change", "fragment"),
     [
-        (lambda d: d["tests"]["1"].update({"CN": ["TIENG_VIET", "KHOA_HOC"]}), "not a subject of that grade"),
-        (lambda d: d["subjects"].append(dict(d["subjects"][0])), "appears twice"),
-        (lambda d: d["periods"].pop(), "exactly GK1"),
-        (lambda d: d["competencies"].append(["PC_YEU_NUOC", "x"]), "both a quality and a competency"),
-        (lambda d: d["subjects"][0].update({"grades": [0, 1]}), "grades must be 1..5"),
+        (lambda d: d["tests"]["1"].update({"CN": ["TIENG_VIET", "KHOA_HOC"]}), "không phải môn học của khối đó"),
+        (lambda d: d["subjects"].append(dict(d["subjects"][0])), "xuất hiện hai lần"),
+        (lambda d: d["periods"].pop(), "phải đúng là GK1"),
+        (lambda d: d["competencies"].append(["PC_YEU_NUOC", "x"]), "vừa là phẩm chất vừa là năng lực"),
+        (lambda d: d["subjects"][0].update({"grades": [0, 1]}), "khối lớp phải từ 1 đến 5"),
     ],
 )
 def test_a_contradictory_programme_is_refused(change: Any, fragment: str) -> None:

@@ -27,6 +27,7 @@ from school_grades.domain.records import (
     Identity,
     Pupil,
     SchoolInfo,
+    YearOutcomeInfo,
     build_class_summary,
     build_hoc_ba,
 )
@@ -43,9 +44,17 @@ OTHER_GVCN = Caller(subject="u-x", school_id="school-a", scopes=frozenset({"clas
 class FakeSource:
     def __init__(self) -> None:
         self.cells: dict[str, dict[str, Cell]] = {"st-1": {"TOAN": Cell("T", 9)}}
+        # Both archived periods locked and every pupil's year result computed, unless a test says otherwise.
+        self.locked: set[tuple[str, Period]] = {("class-1", Period.CK1), ("class-1", Period.CN)}
+        self.outcomes: dict[str, YearOutcomeInfo] = {
+            p.student_id: YearOutcomeInfo("HT", completed=True) for p in PUPILS
+        }
 
     def class_info(self, school_id: str, class_id: str) -> ClassInfo | None:
         return CLASS if (school_id, class_id) == ("school-a", "class-1") else None
+
+    def period_locked(self, school_id: str, class_id: str, period: Period) -> bool:
+        return school_id == "school-a" and (class_id, period) in self.locked
 
     def hoc_ba(
         self,
@@ -69,6 +78,7 @@ class FakeSource:
                 pupil=p,
                 cells=self.cells.get(p.student_id, {}),
                 identity=given.get(p.student_id),
+                outcome=self.outcomes.get(p.student_id),
                 signed_on=signed_on,
             )
             for p in PUPILS
@@ -278,10 +288,29 @@ def test_a_store_failure_midway_leaves_no_entry_and_no_orphan_file() -> None:
     assert files.files == {}
 
 
+class RacedArchive(MemoryArchive):
+    """Another archive of the same class commits version 1 while this one renders and signs: the
+    first read of the latest version says 0, every later one says 1."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.asked: set[tuple[str, ...]] = set()
+
+    def latest_version(
+        self, school_id: str, school_year_id: str, period: str, kind: str, class_id: str, student_id: str
+    ) -> int:
+        key = (school_id, school_year_id, period, kind, class_id, student_id)
+        seen = key in self.asked
+        self.asked.add(key)
+        return 1 if seen else 0
+
+
 def test_a_name_taken_meanwhile_is_a_conflict_and_nothing_is_kept() -> None:
     store = MemoryStore()
     store.files["school-a/2025-2026/CN/3A/HOC_BA_HS000002_v1.pdf"] = b"someone else's"
-    uc, repo, files, _ = use_cases(store)
+    uc, _, files, _ = use_cases(store)
+    repo = RacedArchive()
+    uc._repo = repo  # the same use cases over an archive another writer got to first
     with pytest.raises(ConflictError):
         uc.archive_class(HT, "class-1", "CN")
     assert repo.rows == []
@@ -334,3 +363,37 @@ def test_identities_given_fill_the_pupils_they_name_for_that_request_only() -> N
     assert uc.print_hoc_ba(GVCN, "class-1").content == b"st-1:T:|st-2::"
     added = uc.archive_class(HT, "class-1", "CN", identities=given)
     assert files.files[added[2].key] == "st-2::Trần Văn Hiệu:Nguyễn Văn Đức#signed".encode()
+
+
+def test_nothing_is_signed_before_the_period_is_locked() -> None:
+    uc, repo, files, source = use_cases()
+    source.locked.clear()
+    for period in ("CK1", "CN"):
+        with pytest.raises(ValidationError) as info:
+            uc.archive_class(HT, "class-1", period)
+        assert f"Cần khóa kỳ {period}" in info.value.fields["period"]
+    assert repo.rows == []
+    assert files.files == {}
+
+
+def test_the_year_end_hoc_ba_waits_for_every_pupils_year_result() -> None:
+    uc, repo, files, source = use_cases()
+    del source.outcomes["st-2"]
+    with pytest.raises(ValidationError) as info:
+        uc.archive_class(HT, "class-1", "CN")
+    assert "Trần Văn Bình" in info.value.fields["period"]
+    assert "Nguyễn Thị Ánh Tuyết" not in info.value.fields["period"]
+    assert repo.rows == []
+    assert files.files == {}
+
+
+def test_a_file_left_by_a_crash_before_its_entry_is_replaced() -> None:
+    """A process killed after storing a file but before committing its entry leaves a file no
+    entry names; the next archive replaces it instead of refusing forever."""
+    store = MemoryStore()
+    store.files["school-a/2025-2026/CN/3A/HOC_BA_HS000002_v1.pdf"] = b"half-finished"
+    uc, _repo, files, _ = use_cases(store)
+    added = uc.archive_class(HT, "class-1", "CN")
+    assert [r.version for r in added] == [1, 1, 1]
+    assert files.files["school-a/2025-2026/CN/3A/HOC_BA_HS000002_v1.pdf"] != b"half-finished"
+    assert uc.verify_archive(HT).ok

@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
-from functools import lru_cache
 
 from google.protobuf.timestamp_pb2 import Timestamp
 from sqlalchemy import exists, insert, select, update
@@ -75,7 +74,28 @@ def reason_required(session: Session, class_id: str, period: str) -> bool:
     return last == "UNLOCK"
 
 
-@lru_cache(maxsize=8)
+def hold_period(session: Session, school_id: str, class_id: str, period: str) -> None:
+    """Take the class period's lock row FOR UPDATE in the caller's transaction (creating it unlocked
+    when missing): grade book saves and locks/unlocks both come through here, so on PostgreSQL a
+    save cannot read "unlocked" and then write after a lock committed over a complete period.
+    SQLite transactions already take the database's write lock (BEGIN IMMEDIATE)."""
+    where = (period_locks.c.class_id == class_id, period_locks.c.period == period)
+    found = session.execute(select(period_locks.c.version).where(*where).with_for_update()).first()
+    if found is not None:
+        return
+    try:
+        # Version 1, unlocked: the same as no row to every reader; a lock then updates it.
+        with session.begin_nested():
+            session.execute(
+                insert(period_locks).values(
+                    school_id=school_id, class_id=class_id, period=period, locked=False, version=1
+                )
+            )
+    except IntegrityError:
+        pass  # a concurrent saver created it first: wait for their transaction below
+    session.execute(select(period_locks.c.version).where(*where).with_for_update()).first()
+
+
 class SqlAlchemyChecksStore:
     def __init__(self, session: Session) -> None:
         self._s = session
@@ -204,6 +224,9 @@ class SqlAlchemyChecksStore:
                 or ""
             )
         return LockState(row.locked, _utc(row.locked_at), row.locked_by or "", name, row.version)
+
+    def hold(self, school_id: str, class_id: str, period: Period) -> None:
+        hold_period(self._s, school_id, class_id, period.value)
 
     def changed_cells(self, school_id: str, class_id: str, school_year_id: str, period: Period, actor: str) -> bool:
         changed = exists().where(

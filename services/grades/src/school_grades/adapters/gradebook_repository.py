@@ -6,19 +6,21 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import RowMapping, and_, bindparam, delete, insert, or_, select, update
+from sqlalchemy import RowMapping, and_, bindparam, delete, exists, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from school_grades.adapters.checks_repository import is_locked, reason_required
+from school_grades.adapters.checks_repository import hold_period, is_locked, reason_required
 from school_grades.adapters.structure_repository import SqlAlchemyStructureRepository
 from school_grades.adapters.tables import outbox, roster
 from school_grades.adapters.tables_gradebook import (
     cell_changes,
     cells,
     comment_bank,
+    grade_classes,
+    period_locks,
     period_windows,
     programmes,
     score_attempts,
@@ -28,6 +30,7 @@ from school_grades.app.gradebook_ports import (
     Actor,
     Attempt,
     BankComment,
+    CellKey,
     CellWrite,
     ChangeRow,
     ClassInfo,
@@ -45,6 +48,8 @@ from school_grades.domain.programme import Period
 from school_grades.events.gradebook_outbound import SERVICE, TOPIC, score_recorded_message
 from schoolkit.db import read_only, transaction
 from schoolkit.events.outbox import record_events
+
+ANSWER_KEPT = timedelta(days=2)  # how long a save's answer is kept for its retries
 
 
 def utc(value: datetime) -> datetime:
@@ -316,6 +321,21 @@ class SqlAlchemyGradebookRepository:
             locked=is_locked(self._s, class_id, period.value), reopened=reason_required(self._s, class_id, period.value)
         )
 
+    def year_has_lock(self, school_id: str, year_id: str) -> bool:
+        locked = exists().where(
+            period_locks.c.school_id == school_id,
+            period_locks.c.locked.is_(True),
+            period_locks.c.class_id.in_(
+                select(grade_classes.c.id).where(
+                    grade_classes.c.school_id == school_id, grade_classes.c.school_year_id == year_id
+                )
+            ),
+        )
+        return bool(self._s.execute(select(locked)).scalar())
+
+    def hold_period(self, school_id: str, class_id: str, period: Period) -> None:
+        hold_period(self._s, school_id, class_id, period.value)
+
     # -- attempts and history ---------------------------------------------------------------------
 
     def attempts(self, school_id: str, student_id: str, year_id: str, period: Period, item_code: str) -> list[Attempt]:
@@ -360,6 +380,26 @@ class SqlAlchemyGradebookRepository:
                 recorded_by=by.subject,
                 recorded_at=attempt.recorded_at,
             )
+        )
+
+    def correct_attempt(
+        self, school_id: str, key: CellKey, year_id: str, period: Period, score: int | None, by: Actor, now: datetime
+    ) -> None:
+        where = (
+            score_attempts.c.school_id == school_id,
+            score_attempts.c.student_id == key.student_id,
+            score_attempts.c.school_year_id == year_id,
+            score_attempts.c.period == period.value,
+            score_attempts.c.item_code == key.item_code,
+        )
+        if score is None:
+            self._s.execute(delete(score_attempts).where(*where))
+            return
+        last = select(func.max(score_attempts.c.attempt_no)).where(*where).scalar_subquery()
+        self._s.execute(
+            update(score_attempts)
+            .where(*where, score_attempts.c.attempt_no == last)
+            .values(score=score, raw_total=None, recorded_by=by.subject, recorded_at=now)
         )
 
     def changes(
@@ -416,24 +456,57 @@ class SqlAlchemyGradebookRepository:
 
     # -- idempotency and events -------------------------------------------------------------------
 
-    def saved_answer(self, school_id: str, key: str) -> tuple[str, str] | None:
+    def saved_answer(self, school_id: str, actor: str, key: str) -> tuple[str, str] | None:
         row = self._s.execute(
             select(gradebook_requests.c.fingerprint, gradebook_requests.c.answer).where(
-                gradebook_requests.c.school_id == school_id, gradebook_requests.c.idempotency_key == key
+                gradebook_requests.c.school_id == school_id,
+                gradebook_requests.c.actor == actor,
+                gradebook_requests.c.idempotency_key == key,
             )
         ).first()
         return (row.fingerprint, row.answer) if row else None
 
-    def remember_answer(self, school_id: str, key: str, fingerprint: str, answer: str, now: datetime) -> None:
+    def remember_answer(
+        self,
+        school_id: str,
+        actor: str,
+        key: str,
+        fingerprint: str,
+        answer: str,
+        student_ids: Iterable[str],
+        now: datetime,
+    ) -> None:
+        # A retry comes within minutes; older answers (with their levels and comments) are dropped.
+        self._s.execute(
+            delete(gradebook_requests).where(
+                gradebook_requests.c.school_id == school_id,
+                gradebook_requests.c.actor == actor,
+                gradebook_requests.c.created_at < now - ANSWER_KEPT,
+            )
+        )
         self._s.execute(
             insert(gradebook_requests).values(
-                school_id=school_id, idempotency_key=key, fingerprint=fingerprint, answer=answer, created_at=now
+                school_id=school_id,
+                actor=actor,
+                idempotency_key=key,
+                fingerprint=fingerprint,
+                answer=answer,
+                student_ids=f" {' '.join(sorted(set(student_ids)))} ",
+                created_at=now,
             )
         )
 
     def emit(self, school_id: str, events: Sequence[ScoreRecorded]) -> None:
         messages = [score_recorded_message(school_id, e) for e in events]
         record_events(self._s, outbox, messages, topic=TOPIC, service=SERVICE, school_id=school_id)
+
+
+def forget_pupil_answers(session: Session, student_id: str) -> None:
+    """Drop the stored save answers naming a pupil (their comments and scores), for a record that is
+    deleted or merged away: a retry of such an old save then simply runs again."""
+    session.execute(
+        delete(gradebook_requests).where(gradebook_requests.c.student_ids.contains(f" {student_id} ", autoescape=True))
+    )
 
 
 def _comment(m: RowMapping) -> BankComment:

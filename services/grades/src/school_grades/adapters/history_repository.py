@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import and_, delete, exists, select
 from sqlalchemy.orm import Session
 
+from school_grades.adapters.gradebook_repository import forget_pupil_answers
 from school_grades.adapters.repositories import SqlAlchemyRosterRepository
 from school_grades.adapters.tables import roster, roster_changes
 from school_grades.adapters.tables_gradebook import (
@@ -175,6 +176,7 @@ class SqlAlchemyHistoryRepository:
             cell_changes.update().where(cell_changes.c.student_id == merged_id).values(student_id=surviving_id)
         )
         self._repoint_results(merged_id, surviving_id)
+        forget_pupil_answers(self._s, merged_id)
 
     def _repoint_results(self, merged_id: str, surviving_id: str) -> None:
         """Year results (issue 5) follow the kept record per year; where the kept record already has
@@ -199,5 +201,6 @@ class SqlAlchemyHistoryRepository:
         history stays as the audit of what was entered."""
         self._s.execute(delete(score_attempts).where(score_attempts.c.student_id == student_id))
         self._s.execute(delete(cells).where(cells.c.student_id == student_id))
+        forget_pupil_answers(self._s, student_id)  # stored save answers hold its levels and comments
         for table in (supplementary_assessments, tieu_bieu_nominations, year_results):
             self._s.execute(delete(table).where(table.c.student_id == student_id))

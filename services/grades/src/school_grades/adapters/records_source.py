@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from school_grades.adapters.structure_repository import SqlAlchemyStructureRepository
 from school_grades.adapters.tables import roster
-from school_grades.adapters.tables_gradebook import cells, programmes
+from school_grades.adapters.tables_gradebook import cells, period_locks, programmes
 from school_grades.app.records import IdentitySource, NoIdentities, NoYearResults, YearResultSource
 from school_grades.domain.programme import Period, Programme, stored_or_shipped
 from school_grades.domain.records import (
@@ -94,6 +94,17 @@ class SqlRecordSource:
             # Without its year the programme, and so the document, is unknown: treat as not yet known.
             return None
         return ClassInfo(facts.class_id, facts.name, facts.grade_level, facts.school_year_id, facts.year.name)
+
+    def period_locked(self, school_id: str, class_id: str, period: Period) -> bool:
+        with read_only(self._sessions) as s:
+            locked = s.execute(
+                select(period_locks.c.locked).where(
+                    period_locks.c.school_id == school_id,
+                    period_locks.c.class_id == class_id,
+                    period_locks.c.period == period.value,
+                )
+            ).scalar_one_or_none()
+        return bool(locked)
 
     def _programme(self, s: Session, school_id: str, klass: ClassInfo) -> Programme:
         body = s.execute(

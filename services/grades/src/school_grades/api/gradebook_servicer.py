@@ -29,7 +29,7 @@ from school_grades.app.gradebook import (
     WindowsView,
 )
 from school_grades.app.gradebook_excel import Workbooks, export_sheet, import_sheet
-from school_grades.app.gradebook_ports import BankComment
+from school_grades.app.gradebook_ports import BankComment, DuplicateKeyError
 from school_grades.domain.errors import DomainError, NotFoundError
 from school_grades.domain.gradebook_cells import CellRequest
 from schoolkit import grpc_errors as errors
@@ -57,6 +57,10 @@ def refusals() -> Iterator[None]:
         raise errors.PreconditionFailedError(err.message, err.fields) from None
     except StaleError as err:
         raise errors.ConflictError(err.message, err.fields) from None
+    except DuplicateKeyError:
+        # Two writers raced for one row (a retest's attempt, the windows of a year): the other won.
+        message = "Dữ liệu vừa được người khác thay đổi cùng lúc; hãy tải lại trang rồi thử lại"
+        raise errors.ConflictError(message, {"expected_version": message}) from None
     except DomainError as err:
         raise errors.InvalidInputError(err.message, err.fields) from None
 

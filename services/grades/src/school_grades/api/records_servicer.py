@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
@@ -169,7 +170,9 @@ class RecordsServicer(records_pb2_grpc.RecordsServiceServicer):
             raise grpc_errors.InvalidInputError(message, {"page_size": message})
         after = 0
         if request.page_token:
-            if not request.page_token.isdigit():
+            # ASCII digits of a sequence that fits the column ("²" passes isdigit(), a 25-digit
+            # number overflows the database integer).
+            if not re.fullmatch(r"[0-9]{1,18}", request.page_token):
                 raise grpc_errors.InvalidInputError("Mã trang không hợp lệ", {"page_token": "Mã trang không hợp lệ"})
             after = int(request.page_token)
         with domain_errors():

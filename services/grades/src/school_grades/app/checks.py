@@ -166,6 +166,11 @@ class ChecksStore(Protocol):
 
     def lock(self, school_id: str, class_id: str, period: Period) -> LockState: ...
 
+    def hold(self, school_id: str, class_id: str, period: Period) -> None:
+        """Hold the class period's lock row until the transaction ends (grade book saves hold it too),
+        so a save cannot land between reading completeness and writing the lock."""
+        ...
+
     def changed_cells(self, school_id: str, class_id: str, school_year_id: str, period: Period, actor: str) -> bool:
         """Whether ``actor`` changed any cell of this class in this period (cell_changes)."""
         ...
@@ -295,6 +300,7 @@ class ChecksUseCases:
             except ValidationError as err:
                 problems.update(err.fields)
                 clean = ""
+            store.hold(actor.school_id, school_class.class_id, when)
             state = store.lock(actor.school_id, school_class.class_id, when)
             if not state.locked:
                 problems["period"] = "Kỳ đánh giá này của lớp chưa khóa"
@@ -307,6 +313,7 @@ class ChecksUseCases:
     # -- helpers -------------------------------------------------------------------------------
 
     def _lock_one(self, store: ChecksStore, actor: Actor, school_class: ClassInfo, when: Period) -> None:
+        store.hold(actor.school_id, school_class.class_id, when)
         state = store.lock(actor.school_id, school_class.class_id, when)
         programme = store.programme(actor.school_id, school_class.school_year_id)
         pupils = store.pupils(actor.school_id, school_class.class_id)

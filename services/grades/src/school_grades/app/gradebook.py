@@ -56,7 +56,7 @@ from school_grades.domain.gradebook_cells import (
     parse_vn_date,
 )
 from school_grades.domain.locking import check_reason, check_write
-from school_grades.domain.programme import Period, Programme, parse_programme, shipped_year_for
+from school_grades.domain.programme import Period, Programme, ProgrammeError, parse_programme, shipped_year_for
 
 VIETNAM = timezone(timedelta(hours=7), "ICT")
 IDEMPOTENCY_KEY_MAX = 100
@@ -64,6 +64,7 @@ COMMENT_TEXT_MAX = 500
 PROGRAMME_MAX_BYTES = 200_000
 
 Clock = Callable[[], datetime]
+RETEST_PERIODS = frozenset({Period.CK1, Period.CN})
 
 
 class ForbiddenError(DomainError):
@@ -192,6 +193,13 @@ class SaveCells:
 
 
 @dataclass(frozen=True)
+class _Target:
+    school_class: ClassInfo
+    columns: list[Column]
+    requests: list[CellRequest]
+
+
+@dataclass(frozen=True)
 class Retest:
     class_id: str
     student_id: str
@@ -280,8 +288,16 @@ def check_programme_text(body: str, year: YearInfo) -> Programme:
         raise _field_error("body", "Tệp chương trình phải là một đối tượng JSON")
     try:
         programme = parse_programme(raw)
-    except (KeyError, TypeError, ValueError) as err:
+    except ProgrammeError as err:
         raise _field_error("body", f"Chương trình không hợp lệ: {err}") from None
+    except KeyError as err:
+        raise _field_error("body", f"Chương trình không hợp lệ: thiếu mục {err}") from None
+    except Exception:  # noqa: BLE001 - any other shape error of an uploaded file is the uploader's, not a crash
+        message = (
+            "Chương trình không hợp lệ: sai cấu trúc (periods, subjects, tests, qualities, competencies "
+            "phải theo đúng mẫu tệp tải xuống)"
+        )
+        raise _field_error("body", message) from None
     if programme.school_year != year.name:
         raise _field_error("body", f"Tệp ghi năm học {programme.school_year}, không phải năm học {year.name} đang sửa")
     return programme
@@ -414,6 +430,8 @@ class GradebookUseCases:
                 return write_refusal(c.kind, c.item_code, c.name)
         if lock.locked:
             return "Kỳ đánh giá đã khóa; cần Hiệu trưởng hoặc Phó Hiệu trưởng mở khóa (có lý do) trước khi sửa"
+        if lock.reopened:
+            return None  # unlocked for corrections: open whatever the entry window says (as _check_open)
         return window_refusal(window, self._today(), period)
 
     # -- saving ---------------------------------------------------------------------------------
@@ -425,28 +443,36 @@ class GradebookUseCases:
             raise _field_error("idempotency_key", f"Khóa chống gửi trùng tối đa {IDEMPOTENCY_KEY_MAX} ký tự")
         if not cmd.cells:
             raise _field_error("cells", "Không có ô nào để lưu")
-        fingerprint = _fingerprint(cmd)
+        fingerprint = _fingerprint(actor, cmd)
         # A unique violation means a concurrent writer took the same key or first-inserted one of
         # the cells: run again, which then answers from the stored key or reports the conflict.
-        for attempt in range(3):
+        for _ in range(3):
             try:
                 with self._uow(False) as repo:
+                    # Who may write these cells first: a stored answer is replayed only to a caller
+                    # who may still make this save (keys are per user, so it is their own answer).
+                    target = self._target(repo, actor, school_id, cmd, period)
                     if key:
-                        answer = self._answer_for(repo, school_id, key, fingerprint)
+                        answer = self._answer_for(repo, school_id, actor.subject, key, fingerprint)
                         if answer is not None:
                             return answer
-                    result = self._save(repo, actor, school_id, cmd, period)
+                    result = self._save(repo, actor, school_id, target, period, cmd.reason)
                     if key:
-                        repo.remember_answer(school_id, key, fingerprint, result.to_json(), self._clock())
+                        pupils = {c.student_id for c in result.saved} | {c.current.student_id for c in result.conflicts}
+                        repo.remember_answer(
+                            school_id, actor.subject, key, fingerprint, result.to_json(), pupils, self._clock()
+                        )
                     return result
             except DuplicateKeyError:
-                if attempt == 2:
-                    raise
-        raise AssertionError("unreachable")  # pragma: no cover
+                continue
+        message = "Bảng điểm đang được nhiều người lưu cùng lúc; hãy tải lại trang rồi lưu lại"
+        raise StaleError(message, {"cells": message})
 
     @staticmethod
-    def _answer_for(repo: GradebookRepository, school_id: str, key: str, fingerprint: str) -> SaveResult | None:
-        stored = repo.saved_answer(school_id, key)
+    def _answer_for(
+        repo: GradebookRepository, school_id: str, actor: str, key: str, fingerprint: str
+    ) -> SaveResult | None:
+        stored = repo.saved_answer(school_id, actor, key)
         if stored is None:
             return None
         if stored[0] != fingerprint:
@@ -456,23 +482,27 @@ class GradebookUseCases:
     def _check_open(
         self, repo: GradebookRepository, school_id: str, school_class: ClassInfo, period: Period, reason: str
     ) -> str:
-        """Re-check the window and the lock in the writing transaction; the reason, when one is needed."""
-        window, _ = self._windows(repo, school_id, school_class.year)[period]
-        refusal = window_refusal(window, self._today(), period)
-        if refusal:
-            raise ClosedError(refusal, {"period": refusal})
+        """Re-check the window and the lock in the writing transaction; the reason, when one is needed.
+        The lock row is held first, so a concurrent lock waits for this write (or this write for it)."""
+        repo.hold_period(school_id, school_class.id, period)
         lock = repo.lock_state(school_id, school_class.id, period)
         try:
             check_write(locked=lock.locked)
         except ValidationError as err:
             raise ClosedError(err.message, err.fields) from None
         if lock.reopened:
+            # Unlocked by the HT with a reason: corrections are the point, whatever the entry window says.
             return check_reason(reason)
+        window, _ = self._windows(repo, school_id, school_class.year)[period]
+        refusal = window_refusal(window, self._today(), period)
+        if refusal:
+            raise ClosedError(refusal, {"period": refusal})
         return " ".join(reason.split())[:500]
 
-    def _save(
+    def _target(
         self, repo: GradebookRepository, actor: Actor, school_id: str, cmd: SaveCells, period: Period
-    ) -> SaveResult:
+    ) -> _Target:
+        """The class, its columns and the requests of a save, once the caller may write every cell."""
         school_class = self._class(repo, school_id, cmd.class_id)
         programme = self._programme(repo, school_id, school_class.year)
         _, columns = self._columns(programme, school_class.grade_level, period, cmd.subject_code)
@@ -485,7 +515,14 @@ class GradebookUseCases:
             if not may_write(actor, school_class.id, kind, req.item_code):
                 message = write_refusal(kind, req.item_code, programme.name_of(req.item_code))
                 raise ForbiddenError(message, {"subject_code": message})
-        reason = self._check_open(repo, school_id, school_class, period, cmd.reason)
+        return _Target(school_class, columns, requests)
+
+    def _save(
+        self, repo: GradebookRepository, actor: Actor, school_id: str, target: _Target, period: Period, why: str
+    ) -> SaveResult:
+        school_class, columns, requests = target.school_class, target.columns, target.requests
+        kinds = {c.item_code: c.kind for c in columns}
+        reason = self._check_open(repo, school_id, school_class, period, why)
         pupils = {p.student_id: p for p in repo.pupils(school_id, school_class.id)}
         tested = frozenset(c.item_code for c in columns if c.tested)
         names = {c.item_code: c.name for c in columns}
@@ -546,6 +583,10 @@ class GradebookUseCases:
                     Attempt(1, value.score, "", False, "", now), actor,
                 )  # fmt: skip
                 attempts = 1
+            elif attempts and value.score != stored.value.score:
+                # A correction on the grid: the attempts history must keep ending with the score that counts.
+                repo.correct_attempt(school_id, CellKey(*cell_key), year_id, period, value.score, actor, now)
+                attempts = attempts if value.score is not None else 0
             saved.append(saved_cell(*cell_key, StoredCell(value, version, actor.name, now), attempts))
             events.append(
                 ScoreRecorded(
@@ -602,6 +643,10 @@ class GradebookUseCases:
             if not column.tested:
                 message = f"Kỳ {period.value} môn {subject_name} không có bài kiểm tra định kì"
                 raise _field_error("score", message)
+            if period not in RETEST_PERIODS:
+                # domain-vn §1.5: a retest is for the end-of-term tests (CK1, CN) only.
+                message = "Chỉ kiểm tra lại bài kiểm tra định kì cuối học kì I (CK1) và cuối năm học (CN)"
+                raise _field_error("period", message)
             self._check_open(repo, school_id, school_class, period, reason)
             pupil = next((p for p in repo.pupils(school_id, school_class.id) if p.student_id == cmd.student_id), None)
             if pupil is None or not pupil.editable:
@@ -717,6 +762,13 @@ class GradebookUseCases:
         with self._uow(False) as repo:
             year = self._year(repo, school_id, year_id)
             check_programme_text(body, year)
+            if repo.year_has_lock(school_id, year.id):
+                # Tested subjects decide lock completeness and results: a locked period keeps its programme.
+                message = (
+                    f"Năm học {year.name} đã có lớp khóa kỳ đánh giá; không thể thay chương trình. "
+                    "Hãy mở khóa các kỳ đã khóa trước nếu thật sự cần thay"
+                )
+                raise ClosedError(message, {"body": message})
             now = self._clock()
             if not repo.save_programme(school_id, year.id, body, expected_version, actor, now):
                 message = "Chương trình vừa được người khác thay; hãy tải lại trang"
@@ -770,10 +822,10 @@ def _rest(c: CellRequest) -> tuple[str, str, str, int]:
     return c.level, c.score, c.comment, c.expected_version
 
 
-def _fingerprint(cmd: SaveCells) -> str:
-    """What makes two saves "the same request" for the idempotency check."""
+def _fingerprint(actor: Actor, cmd: SaveCells) -> str:
+    """What makes two saves "the same request" for the idempotency check (the sender included)."""
     body = json.dumps(
-        [cmd.class_id, cmd.period, cmd.subject_code, [asdict(c) for c in cmd.cells], cmd.reason],
+        [actor.subject, cmd.class_id, cmd.period, cmd.subject_code, [asdict(c) for c in cmd.cells], cmd.reason],
         ensure_ascii=False,
         sort_keys=True,
     )

@@ -5,6 +5,7 @@ someone changed since the export (its version is in the file) comes back as a co
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -20,6 +21,7 @@ SHEET_NAME = "So_theo_doi"
 CODE, NAME, VERSIONS = "Mã học sinh", "Họ và tên", "Phiên bản (không sửa)"
 LEVEL, SCORE, COMMENT = "Mức đạt được", "Điểm KTĐK", "Nhận xét"
 MAX_ROWS = 200
+VERSION_TEXT = re.compile(r"[0-9]{1,9}")
 
 
 class Workbooks(Protocol):
@@ -136,7 +138,8 @@ def import_sheet(
             errors.append(RowError(number, CODE, "Học sinh đã rời lớp, không nhập được"))
             continue
         versions = cell(VERSIONS).split(".")
-        if len(versions) != len(sheet.columns) or not all(v.isdigit() for v in versions):
+        # ASCII digits only, at most 9 ("²".isdigit() is True, and the version travels as an int64).
+        if len(versions) != len(sheet.columns) or not all(VERSION_TEXT.fullmatch(v) for v in versions):
             errors.append(RowError(number, VERSIONS, "Cột phiên bản bị sửa; hãy xuất lại tệp"))
             continue
         sid = row.pupil.student_id

@@ -204,6 +204,15 @@ class GradebookRepository(Protocol):
 
     def lock_state(self, school_id: str, class_id: str, period: Period) -> LockState: ...
 
+    def year_has_lock(self, school_id: str, year_id: str) -> bool:
+        """Whether any class of the year has a locked period now."""
+        ...
+
+    def hold_period(self, school_id: str, class_id: str, period: Period) -> None:
+        """Hold the class period's lock row until this transaction ends, so a concurrent lock or
+        unlock waits for the save (and a save waits for a lock) instead of interleaving with it."""
+        ...
+
     def attempts(
         self, school_id: str, student_id: str, year_id: str, period: Period, item_code: str
     ) -> list[Attempt]: ...
@@ -219,6 +228,13 @@ class GradebookRepository(Protocol):
         by: Actor,
     ) -> None: ...
 
+    def correct_attempt(
+        self, school_id: str, key: CellKey, year_id: str, period: Period, score: int | None, by: Actor, now: datetime
+    ) -> None:
+        """A grid edit of a tested score: the last attempt takes the score (the paper total no longer
+        applies); a cleared score clears the attempts, so the last attempt is always what counts."""
+        ...
+
     def changes(
         self, school_id: str, student_id: str, year_id: str, period: Period, item_code: str
     ) -> list[StoredChange]: ...
@@ -233,11 +249,22 @@ class GradebookRepository(Protocol):
 
     def delete_comment(self, school_id: str, comment_id: str) -> None: ...
 
-    def saved_answer(self, school_id: str, key: str) -> tuple[str, str] | None:
-        """(request fingerprint, stored answer JSON) of an idempotency key already used."""
+    def saved_answer(self, school_id: str, actor: str, key: str) -> tuple[str, str] | None:
+        """(request fingerprint, stored answer JSON) of an idempotency key ``actor`` already used."""
         ...
 
-    def remember_answer(self, school_id: str, key: str, fingerprint: str, answer: str, now: datetime) -> None: ...
+    def remember_answer(
+        self,
+        school_id: str,
+        actor: str,
+        key: str,
+        fingerprint: str,
+        answer: str,
+        student_ids: Iterable[str],
+        now: datetime,
+    ) -> None:
+        """Keep the answer with the pupils it names (a record's deletion purges it)."""
+        ...
 
     def emit(self, school_id: str, events: Sequence[ScoreRecorded]) -> None:
         """Add the events to the outbox in this transaction, in order."""

@@ -94,6 +94,10 @@ class RecordSource(Protocol):
 
     def class_info(self, school_id: str, class_id: str) -> ClassInfo | None: ...
 
+    def period_locked(self, school_id: str, class_id: str, period: Period) -> bool:
+        """Whether the HT or PHT has locked this period of the class (checks and locking)."""
+        ...
+
     def hoc_ba(
         self,
         school_id: str,
@@ -320,6 +324,11 @@ class RecordsUseCases:
                 {"signing": "Chưa cấu hình RECORDS_SIGNING_P12_FILE"},
             )
         school_id = caller.school_id
+        # Signed records are made after the lock (domain-vn §2.3, §2.5): what is archived must be
+        # what was checked and approved, and cannot change under the signature.
+        if not self._source.period_locked(school_id, class_id, when):
+            message = f"Cần khóa kỳ {when.value} của lớp (sau khi kiểm tra) trước khi ký và lưu trữ"
+            raise ValidationError(message, {"period": message})
         today = self._today()
         summary = self._source.class_summary(school_id, klass, when, principal=caller.full_name, signed_on=today)
         if not summary.rows:
@@ -330,6 +339,13 @@ class RecordsUseCases:
             pages = self._source.hoc_ba(
                 school_id, klass, principal=caller.full_name, signed_on=today, identities=identity_source(identities)
             )
+            waiting = [page.identity.full_name for page in pages if page.outcome is None]
+            if waiting:
+                shown = ", ".join(waiting[:10]) + (
+                    f" và {len(waiting) - 10} học sinh khác" if len(waiting) > 10 else ""
+                )
+                message = f"Chưa có kết quả cuối năm của: {shown}. Hãy tổng hợp kết quả trước khi ký học bạ"
+                raise ValidationError(message, {"period": message})
             for page in pages:
                 documents.append((HOC_BA, page.student_id, page.student_code, self._renderer.hoc_ba([page])))
         # Rendering and signing take seconds for a class: done before the transaction, which only
@@ -369,9 +385,19 @@ class RecordsUseCases:
                 try:
                     self._store.put(key, signed)
                 except FileExistsError:
-                    raise ConflictError(
-                        "Hồ sơ này vừa được lưu trữ bởi người khác; hãy tải lại trang", {"class_id": "Đã lưu trữ"}
-                    ) from None
+                    if (
+                        self._repo.latest_version(
+                            school_id, klass.school_year_id, when.value, kind, class_id, student_id
+                        )
+                        >= version
+                    ):
+                        raise ConflictError(
+                            "Hồ sơ này vừa được lưu trữ bởi người khác; hãy tải lại trang", {"class_id": "Đã lưu trữ"}
+                        ) from None
+                    # A file no entry names: left by a process that died between storing it and
+                    # committing its entry. It was never part of the archive, so it is replaced.
+                    self._store.delete(key)
+                    self._store.put(key, signed)
                 stored.append(key)
                 out.append(
                     ArchivedRecord(

@@ -80,14 +80,18 @@ class Programme:
         return self.items.get(code, code)
 
 
+class ProgrammeError(ValueError):
+    """A programme that contradicts itself; the message is Vietnamese, for the HT who uploaded it."""
+
+
 def _pairs(raw: Any, what: str) -> dict[str, str]:
     table: dict[str, str] = {}
     for code, name in raw or ():
         if code in table:
-            raise ValueError(f"{what} repeats {code!r}")
+            raise ProgrammeError(f"Danh sách {what} lặp mã {code}")
         table[str(code)] = str(name)
     if not table:
-        raise ValueError(f"{what} is empty")
+        raise ProgrammeError(f"Danh sách {what} đang trống")
     return table
 
 
@@ -95,16 +99,16 @@ def parse_programme(raw: Mapping[str, Any]) -> Programme:
     """Build and check a programme; a file that contradicts itself is refused at start."""
     periods = {Period(code): str(name) for code, name in raw["periods"]}
     if set(periods) != set(Period):
-        raise ValueError("periods must be exactly GK1, CK1, GK2, CN")
+        raise ProgrammeError("Các kỳ đánh giá phải đúng là GK1, CK1, GK2, CN")
     subjects: dict[str, Subject] = {}
     for item in raw["subjects"]:
         code = str(item["code"])
         if code in subjects:
-            raise ValueError(f"subject {code!r} appears twice")
+            raise ProgrammeError(f"Môn {code} xuất hiện hai lần")
         grades = frozenset(int(g) for g in item["grades"])
         elective = frozenset(int(g) for g in item.get("elective_grades", ()))
         if not grades <= set(GRADES) or not elective <= grades:
-            raise ValueError(f"subject {code!r}: grades must be 1..5 and electives among them")
+            raise ProgrammeError(f"Môn {code}: khối lớp phải từ 1 đến 5, khối tự chọn phải nằm trong các khối đó")
         subjects[code] = Subject(code, str(item["name"]), Kind(item["kind"]), grades, elective)
     tests: dict[int, dict[Period, frozenset[str]]] = {}
     for grade_text, by_period in raw["tests"].items():
@@ -114,12 +118,12 @@ def parse_programme(raw: Mapping[str, Any]) -> Programme:
             period = Period(period_code)
             for code in codes:
                 if code not in subjects or not subjects[code].taught_in(grade):
-                    raise ValueError(f"grade {grade} {period}: {code!r} is not a subject of that grade")
+                    raise ProgrammeError(f"Khối {grade} kỳ {period.value}: {code} không phải môn học của khối đó")
             tests[grade][period] = frozenset(codes)
-    qualities = _pairs(raw["qualities"], "qualities")
-    competencies = _pairs(raw["competencies"], "competencies")
+    qualities = _pairs(raw["qualities"], "phẩm chất")
+    competencies = _pairs(raw["competencies"], "năng lực")
     if set(qualities) & set(competencies):
-        raise ValueError("a code is both a quality and a competency")
+        raise ProgrammeError("Có mã vừa là phẩm chất vừa là năng lực")
     return Programme(
         school_year=str(raw["school_year"]),
         periods=MappingProxyType(periods),

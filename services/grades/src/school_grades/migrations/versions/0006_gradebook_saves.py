@@ -19,11 +19,13 @@ def upgrade() -> None:
     op.create_table(
         "gradebook_requests",
         sa.Column("school_id", sa.String(64), nullable=False),
+        sa.Column("actor", sa.String(128), nullable=False),
         sa.Column("idempotency_key", sa.String(100), nullable=False),
+        sa.Column("student_ids", sa.Text(), nullable=False),
         sa.Column("fingerprint", sa.String(64), nullable=False),
         sa.Column("answer", sa.Text(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("school_id", "idempotency_key", name="pk_gradebook_requests"),
+        sa.PrimaryKeyConstraint("school_id", "actor", "idempotency_key", name="pk_gradebook_requests"),
     )
 
 
