@@ -17,6 +17,11 @@ def roster_ids(api: Api, class_id: str) -> set[str]:
     return {e["student_id"] for e in api.get(f"/api/v1/classes/{class_id}/roster").json()["items"]}
 
 
+def lock_cn(stack: Stack, class_id: str) -> None:
+    """CN of the class locked: year results are computed only from a locked CN."""
+    set_lock(stack, class_id, "CN", True)
+
+
 def fill_cn(
     stack: Stack, class_id: str, grade: int, pupils: dict[str, int], levels: dict[str, str] | None = None
 ) -> None:

@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import Engine, insert
+from sqlalchemy import Engine, insert, update
 
 from school_grades.adapters.tables import roster
-from school_grades.adapters.tables_gradebook import cells, grade_classes, grade_years
+from school_grades.adapters.tables_gradebook import cells, grade_classes, grade_years, period_locks
 from school_grades.bootstrap import MIGRATIONS_DIR, build
 from school_grades.config import load_settings
 from school_grades.domain.programme import Period, load_programme
@@ -50,6 +50,12 @@ def _seed(engine: Engine) -> None:
         conn.execute(
             insert(grade_classes).values(
                 id=CLASS, school_id=SCHOOL, school_year_id=YEAR, name="4A", grade_level=4, version=1, updated_at=now
+            )
+        )
+        # CN locked, as the principal's lock leaves it: year results are computed only then.
+        conn.execute(
+            insert(period_locks).values(
+                school_id=SCHOOL, class_id=CLASS, period="CN", locked=True, locked_at=now, locked_by="ht", version=1
             )
         )
         for sid, (code, name) in PUPILS.items():
@@ -94,8 +100,13 @@ def _seed(engine: Engine) -> None:
 
 
 @pytest.fixture
-def real_grades(tmp_path: Path, keys: tuple[Path, Path]) -> Iterator[GrpcServer]:
-    url = f"sqlite:///{tmp_path / 'grades.db'}"
+def grades_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'grades.db'}"
+
+
+@pytest.fixture
+def real_grades(grades_url: str, keys: tuple[Path, Path]) -> Iterator[GrpcServer]:
+    url = grades_url
     run_migrations(MIGRATIONS_DIR, url)
     engine = make_engine(url)
     _seed(engine)
@@ -157,10 +168,27 @@ def test_api_computes_explains_and_takes_the_principal_decision(client: FlaskCli
         headers=h,
     )
     assert refused.status_code == 400
-    assert set(refused.json["error"]["fields"]) == {"decision_ref", "decided_on"}
+    assert set(refused.json["error"]["fields"]) == {"decision_ref", "decided_on", "expected_version"}
+    # The principal decides only after a supplementary assessment the pupil still failed.
+    assessed = client.post(
+        "/api/v1/students/st-3/year-result/supplementary",
+        json={
+            "assessed_on": "2026-06-15",
+            "subjects": ["TOAN"],
+            "outcome": "CHUA_HOAN_THANH",
+            "expected_version": cuong["version"],
+        },
+        headers=h,
+    )
+    assert assessed.status_code == 200, assessed.text
     decided = client.post(
         "/api/v1/students/st-3/year-result/decision",
-        json={"decision": "O_LAI_LOP", "decision_ref": "15/QĐ-TH", "decided_on": "2026-06-19"},
+        json={
+            "decision": "O_LAI_LOP",
+            "decision_ref": "15/QĐ-TH",
+            "decided_on": "2026-06-19",
+            "expected_version": assessed.json["version"],
+        },
         headers=h,
     )
     assert decided.status_code == 200, decided.text
@@ -171,7 +199,12 @@ def test_api_computes_explains_and_takes_the_principal_decision(client: FlaskCli
     # The service's own refusal, named on its field: a pupil who completed needs no decision.
     completed = client.post(
         "/api/v1/students/st-1/year-result/decision",
-        json={"decision": "O_LAI_LOP", "decision_ref": "16/QĐ-TH", "decided_on": "2026-06-19"},
+        json={
+            "decision": "O_LAI_LOP",
+            "decision_ref": "16/QĐ-TH",
+            "decided_on": "2026-06-19",
+            "expected_version": by_name["Nguyễn Văn An"]["version"],
+        },
         headers=h,
     )
     assert completed.status_code in (400, 422)
@@ -204,6 +237,26 @@ def test_pages_in_vietnamese_with_the_explanation_and_forms(client: FlaskClient,
     assert 'data-testid="supplementary-form"' in pupil.text
     version = re.search(r'name="expected_version" value="(\d+)"', pupil.text)
     assert version
+    missing = client.post(
+        "/students/st-3/year-result/supplementary",
+        data={"csrf_token": signed_in, "school_year_id": YEAR, "assessed_on": "20/06/2026", "outcome": "HOAN_THANH"},
+    )
+    assert missing.status_code == 400
+    assert "Hãy chọn ít nhất một môn học hoặc phẩm chất, năng lực." in _text(missing.text)
+    assessed = client.post(
+        "/students/st-3/year-result/supplementary",
+        data={
+            "csrf_token": signed_in,
+            "school_year_id": YEAR,
+            "expected_version": version.group(1),
+            "assessed_on": "15/06/2026",
+            "subjects": ["TOAN"],
+            "outcome": "CHUA_HOAN_THANH",
+        },
+    )
+    assert assessed.status_code == 303, assessed.text
+    version = re.search(r'name="expected_version" value="(\d+)"', client.get("/students/st-3/year-result").text)
+    assert version
     # A date typed the Vietnamese way; a wrong one comes back on its field, nothing recorded.
     wrong = client.post(
         "/students/st-3/year-result/decision",
@@ -233,12 +286,57 @@ def test_pages_in_vietnamese_with_the_explanation_and_forms(client: FlaskClient,
     after = _text(client.get(done.headers["Location"]).text)
     assert "Quyết định của hiệu trưởng số 15/QĐ-TH ngày 19/06/2026: Chưa được lên lớp (ở lại lớp)" in after
 
-    supplementary = client.post(
+    # After the principal's decision the supplementary form is gone, and a post is refused.
+    assert 'data-testid="supplementary-form"' not in client.get(done.headers["Location"]).text
+    late = client.post(
         "/students/st-3/year-result/supplementary",
-        data={"csrf_token": signed_in, "school_year_id": YEAR, "assessed_on": "20/06/2026", "outcome": "HOAN_THANH"},
+        data={
+            "csrf_token": signed_in,
+            "school_year_id": YEAR,
+            "expected_version": client.get("/api/v1/students/st-3/year-result").json["version"],
+            "assessed_on": "20/06/2026",
+            "subjects": ["TOAN"],
+            "outcome": "HOAN_THANH",
+        },
     )
-    assert supplementary.status_code == 400
-    assert "Hãy chọn ít nhất một môn học hoặc phẩm chất, năng lực." in _text(supplementary.text)
+    assert late.status_code == 400
+    kept = client.get("/api/v1/students/st-3/year-result").json
+    assert (kept["decision"], len(kept["supplementary"])) == ("O_LAI_LOP", 1)
+
+
+def test_versions_must_be_plain_numbers_within_range(client: FlaskClient, signed_in: str) -> None:
+    h = {"X-CSRFToken": signed_in}
+    assert client.post(f"/api/v1/classes/{CLASS}/year-results", json={}, headers=h).status_code == 200
+    body = {"decision": "O_LAI_LOP", "decision_ref": "15/QĐ-TH", "decided_on": "2026-06-19"}
+    for version in (10**22, 1e22, 0, -1, "٣", "²"):
+        answer = client.post(
+            "/api/v1/students/st-3/year-result/decision", json={**body, "expected_version": version}, headers=h
+        )
+        assert answer.status_code == 400, (version, answer.text)
+        assert "expected_version" in answer.json["error"]["fields"]
+    for version in ("99999999999999999999999", "٣", "²", ""):
+        page = client.post(
+            "/students/st-3/year-result/decision",
+            data={**body, "decided_on": "19/06/2026", "csrf_token": signed_in, "expected_version": version},
+        )
+        assert page.status_code == 400, (version, page.text)
+        assert 'data-testid="expected_version-error"' in page.text
+
+
+def test_stale_results_after_an_unlock_ask_for_a_new_compute(
+    client: FlaskClient, signed_in: str, grades_url: str
+) -> None:
+    assert client.post(f"/classes/{CLASS}/year-results", data={"csrf_token": signed_in}).status_code == 303
+    engine = make_engine(grades_url)
+    with engine.begin() as conn:  # the principal unlocks CN (the lock's version moves on)
+        conn.execute(update(period_locks).values(locked=False, version=2))
+    engine.dispose()
+    page = _text(client.get(f"/classes/{CLASS}/year-results").text)
+    assert "Cần tổng hợp lại sau khi mở khóa sổ kỳ Cuối năm" in page
+    assert client.get("/api/v1/students/st-3/year-result").json["stale"] is True
+    again = client.post(f"/classes/{CLASS}/year-results", data={"csrf_token": signed_in})
+    assert again.status_code == 400
+    assert "Kỳ Cuối năm của lớp chưa khóa sổ" in _text(again.text)
 
 
 def test_without_the_rights_the_pages_and_api_refuse(client: FlaskClient, browser: Any, upstreams: Any) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.results_seed import fill_cn, roster_ids
+from tests.results_seed import fill_cn, lock_cn, roster_ids
 from tests.stack import DEMO_PASSWORD, Api, Stack, demo_totp, spend_current_step, wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e, pytest.mark.integration]
@@ -72,6 +72,7 @@ def test_principal_reads_the_explanation_and_records_a_decision(
     fill_cn(stack, klass, 4, {pupils["Bùi Minh Châu"]: 10})
     fill_cn(stack, klass, 4, {pupils["Bùi Thị Hoa"]: 9}, levels={"AM_NHAC": "H"})
     fill_cn(stack, klass, 4, {pupils["Bùi Văn Đạt"]: 3})
+    lock_cn(stack, klass)
 
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="vi-VN")
     page = context.new_page()
@@ -99,6 +100,12 @@ def test_principal_reads_the_explanation_and_records_a_decision(
             "Chờ quyết định lên lớp hay ở lại lớp của hiệu trưởng" in page.get_by_test_id("result-status").inner_text()
         )
         today = dt.date.today()
+        # The GVCN's supplementary assessment comes first (here the principal records it too).
+        page.get_by_test_id("assessed_on").fill(today.strftime("%d/%m/%Y"))
+        page.get_by_test_id("subject-TOAN").check()
+        page.get_by_test_id("outcome").select_option("CHUA_HOAN_THANH")
+        page.get_by_test_id("supplementary-submit").click()
+        page.get_by_test_id("supplementary-list").wait_for()
         page.get_by_test_id("decision").select_option("O_LAI_LOP")
         page.get_by_test_id("decision_ref").fill("21/QĐ-THTV")
         page.get_by_test_id("decided_on").fill(today.isoformat())  # not the Vietnamese way: refused

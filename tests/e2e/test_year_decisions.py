@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from school_students.adapters.tables_grade_outcomes import grade_outcomes
 from schoolkit.db import make_engine
-from tests.results_seed import fill_cn, roster_ids
+from tests.results_seed import fill_cn, lock_cn, roster_ids
 from tests.stack import Api, Stack, wait_until
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
@@ -52,6 +52,8 @@ def test_the_principal_decision_reaches_the_roll_over(stack: Stack, head: Api) -
     )
     fill_cn(stack, c3, 3, {kept: 3, up: 8})
     fill_cn(stack, c5, 5, {done: 9})
+    lock_cn(stack, c3)
+    lock_cn(stack, c5)
 
     computed = api.post(f"/api/v1/classes/{c3}/year-results", {})
     assert computed.status_code == 200, computed.text
@@ -60,9 +62,26 @@ def test_the_principal_decision_reaches_the_roll_over(stack: Stack, head: Api) -
     assert "Toán = 3 (cần từ 5)" in results[kept]["explanation"][-1]
     assert results[up]["result"] == "HTT"
     assert api.post(f"/api/v1/classes/{c5}/year-results", {}).status_code == 200
+    # Điều 11: a supplementary assessment first; the principal decides for a pupil who still fails it.
+    today = dt.date.today().isoformat()
+    assessed = api.post(
+        f"/api/v1/students/{kept}/year-result/supplementary",
+        {
+            "assessed_on": today,
+            "subjects": ["TOAN"],
+            "outcome": "CHUA_HOAN_THANH",
+            "expected_version": results[kept]["version"],
+        },
+    )
+    assert assessed.status_code == 200, assessed.text
     decided = api.post(
         f"/api/v1/students/{kept}/year-result/decision",
-        {"decision": "O_LAI_LOP", "decision_ref": "07/QĐ-E2E", "decided_on": dt.date.today().isoformat()},
+        {
+            "decision": "O_LAI_LOP",
+            "decision_ref": "07/QĐ-E2E",
+            "decided_on": today,
+            "expected_version": assessed.json()["version"],
+        },
     )
     assert decided.status_code == 200, decided.text
 

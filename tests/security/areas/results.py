@@ -81,6 +81,11 @@ def rows() -> list[Row]:
     ]
 
 
+# Every write names the version of the result it was made on (required); the demo has no result,
+# so the service refuses after its object checks whatever the number.
+SEEN = {"expected_version": 1}
+
+
 def _yesterday() -> dt.date:
     return dt.date.today() - dt.timedelta(days=1)
 
@@ -90,23 +95,23 @@ def _compute(w: World, role: str, rel: Rel) -> dict[str, Any]:
 
 
 def _supplementary(w: World, role: str, rel: Rel) -> dict[str, Any]:
-    return {"assessed_on": _yesterday().isoformat(), "subjects": ["TOAN"], "outcome": "HOAN_THANH"}
+    return {"assessed_on": _yesterday().isoformat(), "subjects": ["TOAN"], "outcome": "HOAN_THANH", **SEEN}
 
 
 def _supplementary_form(w: World, role: str, rel: Rel) -> dict[str, Any]:
-    return {"assessed_on": _yesterday().strftime("%d/%m/%Y"), "subjects": "TOAN", "outcome": "HOAN_THANH"}
+    return {"assessed_on": _yesterday().strftime("%d/%m/%Y"), "subjects": "TOAN", "outcome": "HOAN_THANH", **SEEN}
 
 
 def _nomination(w: World, role: str, rel: Rel) -> dict[str, Any]:
-    return {"evidence": "Giải nhất thi Toán cấp trường", "recognised_by_class": True}
+    return {"evidence": "Giải nhất thi Toán cấp trường", "recognised_by_class": True, **SEEN}
 
 
 def _approval(w: World, role: str, rel: Rel) -> dict[str, Any]:
-    return {"approve": True}
+    return {"approve": True, **SEEN}
 
 
 def _decision(w: World, role: str, rel: Rel) -> dict[str, Any]:
-    return {"decision": "O_LAI_LOP", "decision_ref": "01/QĐ-MT", "decided_on": _yesterday().isoformat()}
+    return {"decision": "O_LAI_LOP", "decision_ref": "01/QĐ-MT", "decided_on": _yesterday().isoformat(), **SEEN}
 
 
 def _decision_form(w: World, role: str, rel: Rel) -> dict[str, Any]:

@@ -104,6 +104,7 @@ def year_result(r: Any) -> dict[str, Any]:
         "computed_at": timestamp(r, "computed_at"),
         "computed_by_name": r.computed_by_name,
         "assessable": [{"code": c.code, "name": c.name} for c in r.assessable],
+        "stale": r.stale,
     }
 
 

@@ -3,6 +3,9 @@ principal's writes after the result."""
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
 from marshmallow import validate
 
 from school_gateway.errors import N_
@@ -10,6 +13,31 @@ from school_gateway.grades.results_convert import PERIODS
 from school_gateway.schemas import Boolean, Date, DateTime, Dict, Integer, List, Nested, Schema, String, Text
 
 _CODE = validate.Regexp(r"^[A-Z0-9_]{1,30}$", error=N_("Invalid code."))
+MAX_VERSION = 2**63 - 1  # the proto's int64: a larger number would fail there ("Value out of range")
+_ASCII_NUMBER = re.compile(r"\s*[0-9]{1,19}\s*")
+_NO_VERSION = N_("The version is missing: reload the page.")
+
+
+class Version(Integer):
+    """The version of the result the user saw: required, 1..int64, and as text only ASCII digits
+    (int() would also read "٣" or full-width digits)."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> int:
+        if isinstance(value, str) and not _ASCII_NUMBER.fullmatch(value):
+            raise self.make_error("invalid")
+        return int(super()._deserialize(value, attr, data, **kwargs))
+
+
+def version_field(**metadata: Any) -> Version:
+    return Version(
+        required=True,
+        validate=[
+            validate.Range(min=1, error=_NO_VERSION),
+            validate.Range(max=MAX_VERSION, error=N_("The number is too large.")),
+        ],
+        error_messages={"required": _NO_VERSION},
+        metadata=metadata,
+    )
 
 
 class SummaryArgs(Schema):
@@ -113,6 +141,10 @@ class YearResultSchema(Schema):
     decided_on = Date(required=True, allow_none=True)
     supplementary = List(Nested(SupplementaryOutSchema), required=True)
     nomination = Nested(NominationOutSchema, required=True, allow_none=True)
+    stale = Boolean(
+        required=True,
+        metadata={"description": "Computed before CN was last unlocked: compute again after the relock"},
+    )
     version = Integer(required=True)
     computed_at = DateTime(required=True, allow_none=True)
     computed_by_name = String(required=True)
@@ -146,7 +178,7 @@ class _Write(Schema):
     school_year_id = String(
         load_default="", validate=validate.Length(max=64), metadata={"description": "Empty: newest"}
     )
-    expected_version = Integer(load_default=0, validate=validate.Range(min=0), metadata={"label": N_("Version")})
+    expected_version = version_field(label=N_("Version"))
 
 
 class SupplementarySchema(_Write):

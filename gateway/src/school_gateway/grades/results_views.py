@@ -24,9 +24,10 @@ from school_gateway.grades.results_api import (
     supplementary_request,
 )
 from school_gateway.grades.results_convert import PERIODS, results
+from school_gateway.grades.results_schemas import version_field
 from school_gateway.i18n import gettext as _
 from school_gateway.pages import NOTICES, FormResult, can_open, form_failure, load_form, render
-from school_gateway.schemas import Boolean, Integer, Schema, String, Text, VnDate
+from school_gateway.schemas import Boolean, Schema, String, Text, VnDate
 
 bp = flask.Blueprint("results", __name__)
 NOTICES.setdefault("results_computed", N_("The year results were computed."))
@@ -35,7 +36,7 @@ NOTICES.setdefault("result_saved", N_("Saved."))
 
 class _WriteForm(Schema):
     school_year_id = String(load_default="", validate=validate.Length(max=64))
-    expected_version = Integer(load_default=0, validate=validate.Range(min=0))
+    expected_version = version_field()
 
 
 class SupplementaryForm(_WriteForm):

@@ -25,6 +25,7 @@ from school_grades.app.records import RecordsUseCases
 from school_grades.app.results import ResultsUseCases
 from school_grades.config import Settings
 from school_grades.domain.records import RecordsLayout, YearOutcomeInfo
+from school_grades.domain.results import Decision
 from schoolkit.context import Caller
 from schoolkit.db import make_engine, make_session_factory, migrations_current, ping
 from schoolkit.logging import get_logger
@@ -90,7 +91,15 @@ def build(settings: Settings, *, clock: Clock = utc_now) -> Container:
     gradebook = GradebookUseCases(gradebook_unit_of_work(sessions), clock, settings.windows)
     container.more_servicers.append(GradebookServicer(gradebook, OpenpyxlSpreadsheets()))
     container.more_servicers.extend(checks_servicers(container))
-    container.more_servicers.append(ResultsServicer(ResultsUseCases(results_unit_of_work(sessions), clock)))
+    container.more_servicers.append(
+        ResultsServicer(
+            ResultsUseCases(
+                results_unit_of_work(sessions),
+                clock,
+                grade5_principal_pass=Decision(settings.results_grade5_principal_promotion),
+            )
+        )
+    )
     container.more_servicers.append(records_servicer(settings, sessions, clock))
     return container
 

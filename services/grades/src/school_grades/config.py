@@ -47,6 +47,12 @@ class GradesEnv(EnvSchema):
     GRADES_SCHOOL_WIDE_ROLES = fields.String(
         load_default="HT,PHT,VP", validate=validate.Regexp(r"^\s*[A-Z]+(\s*,\s*[A-Z]+)*\s*$")
     )
+    # What a principal's "lên lớp" makes of a lớp 5 pupil who did not complete the grade ([U],
+    # domain-vn §1.9): LEN_LOP keeps "Chưa hoàn thành chương trình lớp 5" on the học bạ next to
+    # the decision; HOAN_THANH_CT_TIEU_HOC prints "Hoàn thành chương trình tiểu học" instead.
+    RESULTS_GRADE5_PRINCIPAL_PROMOTION = fields.String(
+        load_default="LEN_LOP", validate=validate.OneOf(("LEN_LOP", "HOAN_THANH_CT_TIEU_HOC"))
+    )
 
     # Records (issue 5, ADR 0009): the font folder of the PDFs (DejaVu covers Vietnamese), the
     # school's signing certificate (PKCS#12) with its passphrase in a separate file, the CA that
@@ -76,6 +82,7 @@ class Settings:
     gradebook_windows: str = DEFAULT_WINDOWS
     lock_separation_of_duties: bool = True
     grades_school_wide_roles: str = "HT,PHT,VP"
+    results_grade5_principal_promotion: str = "LEN_LOP"
     records_font_dir: str = "/usr/share/fonts/truetype/dejavu"
     records_signing_p12_file: str = "var/keys/records-signing.p12"
     records_signing_p12_password_file: str = "var/keys/records-signing.pass"  # noqa: S105 - a file's path

@@ -6,6 +6,7 @@ events in the outbox."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -13,12 +14,12 @@ from typing import Any
 
 import grpc
 import pytest
-from sqlalchemy import Engine, delete, insert, select
+from sqlalchemy import Engine, delete, insert, select, update
 
-from school.grades.v1 import results_events_pb2, results_pb2, results_pb2_grpc
+from school.grades.v1 import checks_pb2, checks_pb2_grpc, results_events_pb2, results_pb2, results_pb2_grpc
 from school_grades.adapters.history_repository import SqlAlchemyHistoryRepository
 from school_grades.adapters.tables import outbox, roster
-from school_grades.adapters.tables_gradebook import cells, grade_classes, grade_years
+from school_grades.adapters.tables_gradebook import cells, grade_classes, grade_years, period_locks
 from school_grades.adapters.tables_results import supplementary_assessments, year_results
 from school_grades.adapters.year_result_source import SqlYearResultSource
 from school_grades.api.permissions import ALL, RESULT_WRITE, SCORE_READ
@@ -41,22 +42,62 @@ YEAR = "y-2025"
 C4, C5, C3 = "c-4a", "c-5a", "c-3a"
 NOW = datetime(2026, 6, 20, 2, 0, tzinfo=UTC)
 PROGRAMME = load_programme()
-GVCN_4A = {"scopes": frozenset({f"class:{C4}"}), "permissions": frozenset({SCORE_READ, RESULT_WRITE})}
+GVCN_4A = {
+    "scopes": frozenset({f"class:{C4}"}),
+    "permissions": frozenset({SCORE_READ, RESULT_WRITE}),
+    "subject": "u-gvcn-4a",
+}
 HT = {"scopes": frozenset({"school"}), "permissions": frozenset(ALL)}
 
 
+WRITES = ("RecordSupplementary", "Nominate", "ApproveAward", "DecidePromotion")
+
+
 class Api:
-    def __init__(self, channel: grpc.Channel, issuer: TokenIssuer, caller: Caller) -> None:
+    """A caller's stub. Like the pages, a write sends the version of the result the caller last
+    read (fetched here when the request leaves it at 0); ``raw`` sends the request as it is."""
+
+    def __init__(self, channel: grpc.Channel, issuer: TokenIssuer, caller: Caller, *, raw: bool = False) -> None:
         self._stub = results_pb2_grpc.ResultsServiceStub(channel)
+        self._channel = channel
         self._issuer = issuer
         self.caller = caller
+        self._raw = raw
+
+    def locks(self) -> Any:
+        """The same caller on the grades LockService (lock and unlock a class's period)."""
+        stub = checks_pb2_grpc.LockServiceStub(self._channel)
+        issuer, caller = self._issuer, self.caller
+
+        class Locks:
+            def __getattr__(self, rpc: str) -> Callable[[Any], Any]:
+                method = getattr(stub, rpc)
+                token = issuer.issue(caller, "grades")
+                return lambda request: method(request, metadata=[("authorization", f"Bearer {token}")], timeout=20)
+
+        return Locks()
 
     def __getattr__(self, rpc: str) -> Callable[[Any], Any]:
         method = getattr(self._stub, rpc)
 
         def call(request: Any) -> Any:
-            token = self._issuer.issue(self.caller, "grades")
-            return method(request, metadata=[("authorization", f"Bearer {token}")], timeout=10)
+            metadata = [("authorization", f"Bearer {self._issuer.issue(self.caller, 'grades')}")]
+            if rpc in WRITES and not self._raw and not request.expected_version:
+                try:
+                    seen = self._stub.GetYearResult(
+                        results_pb2.GetYearResultRequest(
+                            student_id=request.student_id, school_year_id=request.school_year_id
+                        ),
+                        metadata=metadata,
+                        timeout=10,
+                    ).result.version
+                except grpc.RpcError:
+                    seen = 0  # the write itself gives the refusal
+                filled = type(request)()
+                filled.CopyFrom(request)
+                filled.expected_version = seen
+                request = filled
+            return method(request, metadata=metadata, timeout=10)
 
         return call
 
@@ -74,17 +115,22 @@ def api_for(migrated_url: str, keypair: tuple[Path, Path], issuer: TokenIssuer) 
     channel = grpc.insecure_channel(f"127.0.0.1:{server.port}")
 
     def make(
-        *, scopes: frozenset[str] = frozenset({"school"}), permissions: frozenset[str] = frozenset(ALL), name: str = ""
+        *,
+        scopes: frozenset[str] = frozenset({"school"}),
+        permissions: frozenset[str] = frozenset(ALL),
+        name: str = "",
+        subject: str = "u-1",
+        raw: bool = False,
     ) -> Api:
         caller = Caller(
             roles=LEADERSHIP if "school" in scopes else (),
-            subject="u-1",
+            subject=subject,
             school_id=SCHOOL,
             permissions=permissions,
             scopes=scopes,
             full_name=name or "Nguyễn Thị Hoa",
         )
-        return Api(channel, issuer, caller)
+        return Api(channel, issuer, caller, raw=raw)
 
     yield make
     channel.close()
@@ -191,6 +237,22 @@ def fill(
             )
 
 
+def lock_cn(engine: Engine, class_id: str) -> None:
+    """CN locked as the checks' lock leaves it (version 1): results are computed only from a locked CN."""
+    with engine.begin() as conn:
+        conn.execute(
+            insert(period_locks).values(
+                school_id=SCHOOL,
+                class_id=class_id,
+                period="CN",
+                locked=True,
+                locked_at=datetime(2026, 6, 1, tzinfo=UTC),
+                locked_by="u-ht",
+                version=1,
+            )
+        )
+
+
 def events(engine: Engine) -> list[Any]:
     kinds = {
         "school.grades.v1.YearResultComputed": results_events_pb2.YearResultComputed,
@@ -199,7 +261,7 @@ def events(engine: Engine) -> list[Any]:
     with engine.connect() as conn:
         rows = conn.execute(select(outbox.c.event_type, outbox.c.payload, outbox.c.topic).order_by(outbox.c.seq)).all()
     assert {r[2] for r in rows} <= {"school.grades.v1"}
-    return [kinds[r[0]].FromString(r[1]) for r in rows]
+    return [kinds[r[0]].FromString(r[1]) for r in rows if r[0] in kinds]  # not the lock's own events
 
 
 def failure(call: Callable[[Any], Any], request: Any) -> tuple[grpc.StatusCode, dict[str, str]]:
@@ -223,6 +285,8 @@ def school(engine: Engine) -> Engine:
     fill(engine, "st-0003", C4, 4, levels={"MI_THUAT": "H", "NL_TINH_TOAN": "Đ"}, scores={"TOAN": 4})
     fill(engine, "st-0004", C4, 4, scores={"TOAN": 8})
     fill(engine, "st-0006", C5, 5, scores={"TIENG_VIET": 7})
+    for class_id in (C4, C5, C3):
+        lock_cn(engine, class_id)
     return engine
 
 
@@ -410,7 +474,32 @@ def test_supplementary_then_the_principal_decides_and_students_hears_it(
     )
     assert "đã hoàn thành chương trình lớp học" in fields["student_id"]
 
-    # A later supplementary assessment that succeeds completes the grade: HT now, both values kept.
+    # Once the principal has decided, the GVCN's assessment no longer overrides it, backdated or not.
+    published = len(events(school))
+    for day in ("2026-06-20", "2026-06-16"):
+        code, fields = failure(
+            gvcn.RecordSupplementary,
+            results_pb2.RecordSupplementaryRequest(
+                student_id="st-0003", school_year_id=YEAR, assessed_on=day, subjects=["TOAN"], outcome="HOAN_THANH"
+            ),
+        )
+        assert code == grpc.StatusCode.INVALID_ARGUMENT
+        assert fields["student_id"] == (
+            "Hiệu trưởng đã quyết định (15/QĐ-THTV ngày 19/06/2026) nên không ghi thêm đánh giá bổ sung được"
+        )
+    kept = gvcn.GetYearResult(results_pb2.GetYearResultRequest(student_id="st-0003", school_year_id=YEAR)).result
+    assert (kept.result, kept.decision, kept.decision_basis, len(kept.supplementary)) == (
+        "CHT",
+        "O_LAI_LOP",
+        "HIEU_TRUONG",
+        1,
+    )
+    assert len(events(school)) == published
+
+
+def test_a_successful_supplementary_assessment_completes_the_grade(school: Engine, api_for: Callable[..., Api]) -> None:
+    gvcn = api_for(**GVCN_4A)
+    gvcn.ComputeYearResults(results_pb2.ComputeYearResultsRequest(class_id=C4))
     passed = gvcn.RecordSupplementary(
         results_pb2.RecordSupplementaryRequest(
             student_id="st-0003", school_year_id=YEAR, assessed_on="2026-06-20", subjects=["TOAN"], outcome="HOAN_THANH"
@@ -425,6 +514,14 @@ def test_supplementary_then_the_principal_decides_and_students_hears_it(
     tail = events(school)[-2:]
     assert [type(e).__name__ for e in tail] == ["YearResultComputed", "PromotionDecided"]
     assert (tail[0].result, tail[0].computed_result, tail[1].decision) == ("HT", "CHT", "LEN_LOP")
+    # The principal has nothing to decide for a pupil who completed the grade.
+    _, fields = failure(
+        api_for(**HT).DecidePromotion,
+        results_pb2.DecidePromotionRequest(
+            student_id="st-0003", school_year_id=YEAR, decision="O_LAI_LOP", decision_ref="1", decided_on="2026-06-20"
+        ),
+    )
+    assert "đã hoàn thành chương trình lớp học" in fields["student_id"]
 
 
 def test_supplementary_input_is_checked_and_only_for_cht(school: Engine, api_for: Callable[..., Api]) -> None:
@@ -607,6 +704,15 @@ def test_year_result_source_gives_the_hoc_ba_its_lines(school: Engine, api_for: 
     before = source.outcomes(SCHOOL, YEAR, C4)
     assert before["st-0001"] == Outcome("HTXS", ("HS_XUAT_SAC",), True, "")
     assert before["st-0003"] == Outcome("CHT", (), None, "")  # waiting for the principal: no line yet
+    gvcn.RecordSupplementary(
+        results_pb2.RecordSupplementaryRequest(
+            student_id="st-0003",
+            school_year_id=YEAR,
+            assessed_on="2026-06-15",
+            subjects=["TOAN"],
+            outcome="CHUA_HOAN_THANH",
+        )
+    )
     ht.DecidePromotion(
         results_pb2.DecidePromotionRequest(
             student_id="st-0003", school_year_id=YEAR, decision="LEN_LOP", decision_ref="15/QĐ", decided_on="2026-06-19"
@@ -615,15 +721,23 @@ def test_year_result_source_gives_the_hoc_ba_its_lines(school: Engine, api_for: 
     assert source.outcomes(SCHOOL, YEAR, C4)["st-0003"] == Outcome(
         "CHT", (), False, "Quyết định của hiệu trưởng số 15/QĐ ngày 19/06/2026: Được lên lớp"
     )
+    # Another CHT pupil whom a supplementary assessment finds completing the grade.
+    enrol(school, "st-0007", "Ngô Văn Khang", C4)
+    fill(school, "st-0007", C4, 4, scores={"TOAN": 3})
+    gvcn.ComputeYearResults(results_pb2.ComputeYearResultsRequest(class_id=C4))
     gvcn.RecordSupplementary(
         results_pb2.RecordSupplementaryRequest(
-            student_id="st-0003", school_year_id=YEAR, assessed_on="2026-06-20", subjects=["TOAN"], outcome="HOAN_THANH"
+            student_id="st-0007", school_year_id=YEAR, assessed_on="2026-06-20", subjects=["TOAN"], outcome="HOAN_THANH"
         )
     )
-    assert source.outcomes(SCHOOL, YEAR, C4)["st-0003"] == Outcome(
+    assert source.outcomes(SCHOOL, YEAR, C4)["st-0007"] == Outcome(
         "HT", (), True, "Đã hoàn thành sau đánh giá bổ sung ngày 20/06/2026"
     )
     assert source.outcomes(SCHOOL, YEAR, C5) == {}
+    # CN unlocked: the stored results no longer print on the học bạ until computed again.
+    with school.begin() as conn:
+        conn.execute(update(period_locks).where(period_locks.c.class_id == C4).values(locked=False, version=2))
+    assert source.outcomes(SCHOOL, YEAR, C4) == {}
 
 
 def test_results_follow_a_merge_and_go_with_a_deleted_record(school: Engine, api_for: Callable[..., Api]) -> None:
@@ -653,3 +767,151 @@ def test_results_follow_a_merge_and_go_with_a_deleted_record(school: Engine, api
     with transaction(sessions) as session:
         SqlAlchemyHistoryRepository(session).drop("st-0002")
     assert "st-0002" not in held()
+
+
+# -- review findings (issue 5): locks, versions, separation of duties -------------------------------
+
+
+def test_a_write_without_the_version_seen_is_refused(school: Engine, api_for: Callable[..., Api]) -> None:
+    api_for(**GVCN_4A).ComputeYearResults(results_pb2.ComputeYearResultsRequest(class_id=C4))
+    raw = api_for(**GVCN_4A, raw=True)
+    code, fields = failure(
+        raw.Nominate,
+        results_pb2.NominateRequest(
+            student_id="st-0004", school_year_id=YEAR, evidence="Giải nhì Toán cấp huyện", recognised_by_class=True
+        ),
+    )
+    assert code == grpc.StatusCode.INVALID_ARGUMENT
+    assert fields == {"expected_version": "Thiếu phiên bản kết quả đã xem; hãy tải lại trang rồi làm lại"}
+    code, _ = failure(
+        api_for(**HT, raw=True).DecidePromotion,
+        results_pb2.DecidePromotionRequest(
+            student_id="st-0003",
+            school_year_id=YEAR,
+            decision="O_LAI_LOP",
+            decision_ref="1",
+            decided_on="2026-06-19",
+            expected_version=-3,
+        ),
+    )
+    assert code == grpc.StatusCode.INVALID_ARGUMENT
+
+
+def test_the_principal_does_not_approve_a_nomination_of_their_own(school: Engine, api_for: Callable[..., Api]) -> None:
+    ht = api_for(**HT)
+    ht.ComputeYearResults(results_pb2.ComputeYearResultsRequest(class_id=C4))
+    ht.Nominate(
+        results_pb2.NominateRequest(
+            student_id="st-0004", school_year_id=YEAR, evidence="Giải nhì Toán cấp huyện", recognised_by_class=True
+        )
+    )
+    code, fields = failure(
+        ht.ApproveAward, results_pb2.ApproveAwardRequest(student_id="st-0004", school_year_id=YEAR, approve=True)
+    )
+    assert code == grpc.StatusCode.PERMISSION_DENIED
+    assert fields == {"student_id": "Không được tự duyệt đề nghị khen Học sinh Tiêu biểu do chính mình lập"}
+    pending = ht.GetYearResult(results_pb2.GetYearResultRequest(student_id="st-0004", school_year_id=YEAR)).result
+    assert (pending.nomination.approval, pending.award) == ("PENDING", "")
+    # Another principal (or deputy holding the decision) may approve it.
+    approved = (
+        api_for(**HT, subject="u-ht-2")
+        .ApproveAward(results_pb2.ApproveAwardRequest(student_id="st-0004", school_year_id=YEAR, approve=True))
+        .result
+    )
+    assert approved.award == "HS_TIEU_BIEU"
+
+
+def test_the_principal_decides_only_after_a_failed_supplementary_assessment(
+    school: Engine, api_for: Callable[..., Api]
+) -> None:
+    api_for(**GVCN_4A).ComputeYearResults(results_pb2.ComputeYearResultsRequest(class_id=C4))
+    code, fields = failure(
+        api_for(**HT).DecidePromotion,
+        results_pb2.DecidePromotionRequest(
+            student_id="st-0003",
+            school_year_id=YEAR,
+            decision="O_LAI_LOP",
+            decision_ref="15/QĐ",
+            decided_on="2026-06-19",
+        ),
+    )
+    assert code == grpc.StatusCode.INVALID_ARGUMENT
+    assert "đã đánh giá bổ sung và học sinh vẫn chưa hoàn thành" in fields["student_id"]
+    assert not [e for e in events(school) if e.student_id == "st-0003" and e.DESCRIPTOR.name == "PromotionDecided"]
+
+
+def test_results_are_computed_only_from_a_locked_cn(school: Engine, api_for: Callable[..., Api]) -> None:
+    with school.begin() as conn:
+        conn.execute(delete(period_locks).where(period_locks.c.class_id == C4))
+    code, fields = failure(api_for(**GVCN_4A).ComputeYearResults, results_pb2.ComputeYearResultsRequest(class_id=C4))
+    assert code == grpc.StatusCode.INVALID_ARGUMENT
+    assert "chưa khóa sổ" in fields["class_id"]
+    with school.connect() as conn:
+        assert conn.execute(select(year_results)).all() == []
+    assert events(school) == []
+
+
+def test_results_go_stale_when_cn_is_unlocked_until_computed_again(school: Engine, api_for: Callable[..., Api]) -> None:
+    gvcn, ht = api_for(**GVCN_4A), api_for(**HT, subject="u-ht")
+    gvcn.ComputeYearResults(results_pb2.ComputeYearResultsRequest(class_id=C4))
+    gvcn.RecordSupplementary(
+        results_pb2.RecordSupplementaryRequest(
+            student_id="st-0003",
+            school_year_id=YEAR,
+            assessed_on="2026-06-15",
+            subjects=["TOAN"],
+            outcome="CHUA_HOAN_THANH",
+        )
+    )
+    published = len(events(school))
+    locks = ht.locks()
+    locks.UnlockPeriod(checks_pb2.UnlockPeriodRequest(class_id=C4, period="CN", reason="Sửa điểm Toán của Cường"))
+
+    listed = gvcn.ListYearResults(results_pb2.ListYearResultsRequest(class_id=C4)).results
+    assert all(r.stale for r in listed.results)
+    assert all(r.status_lines[0] == "Cần tổng hợp lại sau khi mở khóa sổ kỳ Cuối năm" for r in listed.results)
+    one = gvcn.GetYearResult(results_pb2.GetYearResultRequest(student_id="st-0003", school_year_id=YEAR)).result
+    assert one.stale
+    decide = results_pb2.DecidePromotionRequest(
+        student_id="st-0003", school_year_id=YEAR, decision="O_LAI_LOP", decision_ref="15/QĐ", decided_on="2026-06-19"
+    )
+    code, fields = failure(ht.DecidePromotion, decide)
+    assert code == grpc.StatusCode.INVALID_ARGUMENT
+    assert "khóa sổ lại rồi tổng hợp lại" in fields["student_id"]
+    code, _ = failure(gvcn.ComputeYearResults, results_pb2.ComputeYearResultsRequest(class_id=C4))
+    assert code == grpc.StatusCode.INVALID_ARGUMENT
+
+    # Relocked but not computed again: still stale, nothing is published from it.
+    locks.LockPeriod(checks_pb2.LockPeriodRequest(class_id=C4, period="CN"))
+    assert gvcn.GetYearResult(results_pb2.GetYearResultRequest(student_id="st-0003", school_year_id=YEAR)).result.stale
+    code, _ = failure(ht.DecidePromotion, decide)
+    assert code == grpc.StatusCode.INVALID_ARGUMENT
+    assert len(events(school)) == published
+
+    # Computed again from the relocked CN: current, and the unchanged results announce nothing new.
+    again = gvcn.ComputeYearResults(results_pb2.ComputeYearResultsRequest(class_id=C4)).results
+    assert not any(r.stale for r in again.results)
+    assert len(events(school)) == published
+    decided = ht.DecidePromotion(decide).result
+    assert (decided.decision, decided.stale) == ("O_LAI_LOP", False)
+
+
+def test_simultaneous_first_computes_of_a_class_all_answer(school: Engine, api_for: Callable[..., Api]) -> None:
+    gvcn = api_for(**GVCN_4A)
+    request = results_pb2.ComputeYearResultsRequest(class_id=C4)
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        answers = list(pool.map(lambda _: _outcome(gvcn.ComputeYearResults, request), range(4)))
+    assert all(a in ("OK", grpc.StatusCode.ABORTED) for a in answers), answers
+    assert "OK" in answers
+    with school.connect() as conn:
+        assert len(conn.execute(select(year_results)).all()) == 4
+    computed = [e for e in events(school) if isinstance(e, results_events_pb2.YearResultComputed)]
+    assert sorted(e.student_id for e in computed) == ["st-0001", "st-0002", "st-0003", "st-0004"]
+
+
+def _outcome(call: Callable[[Any], Any], request: Any) -> Any:
+    try:
+        call(request)
+    except grpc.RpcError as err:
+        return err.code()
+    return "OK"

@@ -33,3 +33,12 @@ def test_entry_windows_are_checked_at_start() -> None:
     with pytest.raises(ConfigError) as info:
         load_settings({"GRADEBOOK_WINDOWS": "GK1=15/10-30/11", "LOCK_SEPARATION_OF_DUTIES": "maybe"})
     assert set(info.value.problems) == {"GRADEBOOK_WINDOWS", "LOCK_SEPARATION_OF_DUTIES"}
+
+
+def test_grade_five_principal_promotion_is_one_of_two_decisions() -> None:
+    assert load_settings({}).results_grade5_principal_promotion == "LEN_LOP"
+    chosen = load_settings({"RESULTS_GRADE5_PRINCIPAL_PROMOTION": "HOAN_THANH_CT_TIEU_HOC"})
+    assert chosen.results_grade5_principal_promotion == "HOAN_THANH_CT_TIEU_HOC"
+    with pytest.raises(ConfigError) as info:
+        load_settings({"RESULTS_GRADE5_PRINCIPAL_PROMOTION": "O_LAI_LOP"})
+    assert set(info.value.problems) == {"RESULTS_GRADE5_PRINCIPAL_PROMOTION"}

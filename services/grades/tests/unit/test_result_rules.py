@@ -143,6 +143,9 @@ def test_supplementary_input_is_checked_field_by_field() -> None:
     assert "(kết quả: Hoàn thành)" in info.value.fields["student_id"]
 
 
+FAILED_SUPPLEMENTARY = (Supplementary(date(2026, 6, 15), ("TOAN",), SupplementaryOutcome.CHUA_HOAN_THANH),)
+
+
 def test_principal_decision_needs_a_cht_pupil_a_reference_and_a_date() -> None:
     assert check_decision(
         current=YearResult.CHT,
@@ -151,19 +154,8 @@ def test_principal_decision_needs_a_cht_pupil_a_reference_and_a_date() -> None:
         decision_ref=" 15/QĐ ",
         decided_on="2026-06-20",
         today=TODAY,
+        supplementary=FAILED_SUPPLEMENTARY,
     ) == PrincipalDecision(Decision.O_LAI_LOP, "15/QĐ", date(2026, 6, 20))
-    # For lớp 5 "lên lớp" is completing primary school.
-    assert (
-        check_decision(
-            current=YearResult.CHT,
-            grade_level=5,
-            decision="LEN_LOP",
-            decision_ref="16/QĐ",
-            decided_on="2026-06-20",
-            today=TODAY,
-        ).decision
-        is Decision.HOAN_THANH_CT_TIEU_HOC
-    )
     with pytest.raises(ValidationError) as info:
         check_decision(
             current=YearResult.CHT,
@@ -172,6 +164,7 @@ def test_principal_decision_needs_a_cht_pupil_a_reference_and_a_date() -> None:
             decision_ref="",
             decided_on="",
             today=TODAY,
+            supplementary=FAILED_SUPPLEMENTARY,
         )
     assert set(info.value.fields) == {"decision", "decision_ref", "decided_on"}
     with pytest.raises(ValidationError) as info:
@@ -182,5 +175,104 @@ def test_principal_decision_needs_a_cht_pupil_a_reference_and_a_date() -> None:
             decision_ref="1",
             decided_on="2026-06-20",
             today=TODAY,
+            supplementary=FAILED_SUPPLEMENTARY,
         )
     assert "student_id" in info.value.fields
+    # The decision follows the assessment, not before it.
+    with pytest.raises(ValidationError) as info:
+        check_decision(
+            current=YearResult.CHT,
+            grade_level=3,
+            decision="O_LAI_LOP",
+            decision_ref="15/QĐ",
+            decided_on="2026-06-14",
+            today=TODAY,
+            supplementary=FAILED_SUPPLEMENTARY,
+        )
+    assert info.value.fields == {"decided_on": "Ngày quyết định không được trước ngày đánh giá bổ sung (15/06/2026)"}
+
+
+@pytest.mark.parametrize(
+    "supplementary",
+    [(), (Supplementary(date(2026, 6, 15), ("TOAN",), SupplementaryOutcome.HOAN_THANH),)],
+)
+def test_the_principal_decides_only_after_a_failed_supplementary_assessment(
+    supplementary: tuple[Supplementary, ...],
+) -> None:
+    with pytest.raises(ValidationError) as info:
+        check_decision(
+            current=YearResult.CHT,
+            grade_level=3,
+            decision="O_LAI_LOP",
+            decision_ref="15/QĐ",
+            decided_on="2026-06-20",
+            today=TODAY,
+            supplementary=supplementary,
+        )
+    assert "đã đánh giá bổ sung và học sinh vẫn chưa hoàn thành" in info.value.fields["student_id"]
+
+
+def test_grade_five_len_lop_by_the_principal_does_not_complete_primary_by_default() -> None:
+    chosen = check_decision(
+        current=YearResult.CHT,
+        grade_level=5,
+        decision="LEN_LOP",
+        decision_ref="16/QĐ",
+        decided_on="2026-06-20",
+        today=TODAY,
+        supplementary=FAILED_SUPPLEMENTARY,
+    )
+    assert chosen.decision is Decision.LEN_LOP
+    now = standing(computed=YearResult.CHT, grade_level=5, supplementary=FAILED_SUPPLEMENTARY, principal=chosen)
+    assert (now.completes, now.decision) == (False, Decision.LEN_LOP)
+    assert standing_lines(5, now, YearResult.CHT) == [
+        "Chưa hoàn thành chương trình lớp 5",
+        "Quyết định của hiệu trưởng số 16/QĐ ngày 20/06/2026: Được lên lớp",
+    ]
+    # A school whose Sở reads it the other way configures it; the lines then agree with it.
+    completing = check_decision(
+        current=YearResult.CHT,
+        grade_level=5,
+        decision="LEN_LOP",
+        decision_ref="16/QĐ",
+        decided_on="2026-06-20",
+        today=TODAY,
+        supplementary=FAILED_SUPPLEMENTARY,
+        last_grade_pass=Decision.HOAN_THANH_CT_TIEU_HOC,
+    )
+    assert completing.decision is Decision.HOAN_THANH_CT_TIEU_HOC
+    now = standing(computed=YearResult.CHT, grade_level=5, supplementary=FAILED_SUPPLEMENTARY, principal=completing)
+    assert now.completes is True
+    assert standing_lines(5, now, YearResult.CHT)[0] == "Hoàn thành chương trình tiểu học"
+    # Lower grades are not affected by the setting.
+    assert (
+        check_decision(
+            current=YearResult.CHT,
+            grade_level=4,
+            decision="LEN_LOP",
+            decision_ref="16/QĐ",
+            decided_on="2026-06-20",
+            today=TODAY,
+            supplementary=FAILED_SUPPLEMENTARY,
+            last_grade_pass=Decision.HOAN_THANH_CT_TIEU_HOC,
+        ).decision
+        is Decision.LEN_LOP
+    )
+
+
+def test_no_supplementary_assessment_once_the_principal_has_decided() -> None:
+    decided = PrincipalDecision(Decision.O_LAI_LOP, "15/QĐ", date(2026, 6, 18))
+    with pytest.raises(ValidationError) as info:
+        check_supplementary(
+            computed=YearResult.CHT,
+            assessed_on="2026-06-10",
+            subjects=["TOAN"],
+            outcome="HOAN_THANH",
+            note="",
+            allowed=ALLOWED,
+            today=TODAY,
+            principal=decided,
+        )
+    assert info.value.fields["student_id"] == (
+        "Hiệu trưởng đã quyết định (15/QĐ ngày 18/06/2026) nên không ghi thêm đánh giá bổ sung được"
+    )

@@ -14,10 +14,11 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from school_grades.adapters.tables import outbox, roster
-from school_grades.adapters.tables_gradebook import cells, grade_classes, grade_years, programmes
+from school_grades.adapters.tables_gradebook import cells, grade_classes, grade_years, period_locks, programmes
 from school_grades.adapters.tables_results import supplementary_assessments, tieu_bieu_nominations, year_results
 from school_grades.app.results_ports import (
     Cell,
+    CnLock,
     Pupil,
     ResultClass,
     ResultsUnitOfWork,
@@ -134,6 +135,15 @@ class SqlAlchemyResultsRepository:
         ).all()
         return [_result(r) for r in rows]
 
+    def cn_lock(self, school_id: str, class_id: str, *, for_update: bool = False) -> CnLock | None:
+        query = select(period_locks.c.locked, period_locks.c.version).where(
+            period_locks.c.school_id == school_id,
+            period_locks.c.class_id == class_id,
+            period_locks.c.period == Period.CN.value,
+        )
+        row = self._s.execute(query.with_for_update() if for_update else query).first()
+        return CnLock(bool(row.locked), int(row.version)) if row is not None else None
+
     def save_result(self, result: StoredResult, *, updated_at: datetime) -> None:
         principal = result.principal
         values: dict[str, Any] = {
@@ -156,6 +166,7 @@ class SqlAlchemyResultsRepository:
             "computed_at": result.computed_at,
             "computed_by": result.computed_by,
             "computed_by_name": result.computed_by_name[:100],
+            "cn_lock_version": result.cn_lock_version,
             "updated_at": updated_at,
         }
         done = self._s.execute(
@@ -316,6 +327,7 @@ def _result(r: Any) -> StoredResult:
         computed_at=_aware(r.computed_at),
         computed_by=r.computed_by,
         computed_by_name=r.computed_by_name,
+        cn_lock_version=None if r.cn_lock_version is None else int(r.cn_lock_version),
     )
 
 

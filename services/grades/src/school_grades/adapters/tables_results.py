@@ -37,6 +37,8 @@ year_results = Table(
     Column("computed_at", DateTime(timezone=True), nullable=False),
     Column("computed_by", String(ID), nullable=False),
     Column("computed_by_name", String(100), nullable=False),
+    # period_locks.version of the class's CN when computed: a later unlock makes the result stale.
+    Column("cn_lock_version", BigInteger, nullable=True),
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Index(None, "school_id", "class_id", "school_year_id"),
 )

@@ -14,7 +14,7 @@ from typing import Generic, TypeVar
 from sqlalchemy.orm import Session, sessionmaker
 
 from school_grades.adapters.results_repository import SqlAlchemyResultsRepository
-from school_grades.app.results_ports import StoredResult, StoredSupplementary
+from school_grades.app.results_ports import StoredResult, StoredSupplementary, is_stale
 from school_grades.domain.evaluation import YearResult
 from school_grades.domain.results import DECISION_NAMES, Basis
 from schoolkit.db import read_only
@@ -40,11 +40,16 @@ class SqlYearResultSource(Generic[T]):
         self._make = make
 
     def outcomes(self, school_id: str, school_year_id: str, class_id: str) -> Mapping[str, T]:
-        """Pupil id → outcome; ``completed`` is None for a CHT pupil still waiting for the principal."""
+        """Pupil id → outcome; ``completed`` is None for a CHT pupil still waiting for the principal.
+        A result computed before CN was last unlocked is left out: the học bạ must not print it next
+        to CN values that may have changed since."""
         found: dict[str, T] = {}
         with read_only(self._sessions) as session:
             repo = SqlAlchemyResultsRepository(session)
+            lock = repo.cn_lock(school_id, class_id)
             for row in repo.results(school_id, class_id, school_year_id):
+                if is_stale(row, lock):
+                    continue
                 decided = row.completes_grade or row.decision is not None
                 found[row.student_id] = self._make(
                     result=row.result.value,

@@ -9,6 +9,7 @@ from datetime import datetime
 
 import grpc
 from google.protobuf.timestamp_pb2 import Timestamp
+from sqlalchemy.exc import IntegrityError
 
 from school.grades.v1 import results_pb2, results_pb2_grpc
 from school_grades.api import permissions as perm
@@ -33,6 +34,9 @@ from schoolkit.grpc_server import current_caller, require
 SERVICE_NAME = results_pb2.DESCRIPTOR.services_by_name["ResultsService"].full_name
 
 
+_BUSY = "Kết quả cuối năm của lớp đang được người khác tổng hợp; hãy tải lại trang rồi thử lại"
+
+
 @contextmanager
 def refusals() -> Iterator[None]:
     """Domain refusals as gRPC statuses with their Vietnamese field messages."""
@@ -44,6 +48,10 @@ def refusals() -> Iterator[None]:
         raise ServiceNotFoundError(err.message, err.fields) from None
     except VersionConflictError as err:
         raise ConflictError(err.message, err.fields) from None
+    except IntegrityError:
+        # Two first writes of one pupil's row at once (the CN lock row serialises computes, but a
+        # row can still race on a database without row locks): the loser tries again.
+        raise ConflictError(_BUSY, {"class_id": _BUSY}) from None
     except DomainError as err:
         raise InvalidInputError(err.message, err.fields) from None
 
@@ -134,6 +142,7 @@ def result_message(view: ResultView) -> results_pb2.YearResult:
         computed_at=_ts(row.computed_at),
         computed_by_name=row.computed_by_name,
         assessable=[results_pb2.SummaryColumn(code=code, name=name) for code, name in view.assessable],
+        stale=view.stale,
     )
     nomination = view.nomination
     if nomination is not None:

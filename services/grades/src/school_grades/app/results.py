@@ -16,6 +16,7 @@ from datetime import date, datetime, timedelta, timezone
 from school_grades.app.results_ports import (
     Cell,
     Clock,
+    CnLock,
     Pupil,
     ResultClass,
     ResultsRepository,
@@ -23,6 +24,7 @@ from school_grades.app.results_ports import (
     StoredNomination,
     StoredResult,
     StoredSupplementary,
+    is_stale,
 )
 from school_grades.domain.errors import DomainError, NotFoundError, ValidationError
 from school_grades.domain.evaluation import (
@@ -43,6 +45,7 @@ from school_grades.domain.results import (
     DECISION_NAMES,
     EVIDENCE_MAX,
     OUTCOME_NAMES,
+    Decision,
     Standing,
     check_decision,
     check_supplementary,
@@ -103,6 +106,7 @@ class ResultView:
     nomination: StoredNomination | None
     nomination_problem: str
     assessable: list[tuple[str, str]] = field(default_factory=list)  # (code, name) of the grade
+    stale: bool = False  # computed before CN was last unlocked: to be computed again
 
 
 @dataclass(frozen=True)
@@ -248,16 +252,31 @@ def _gap_fields(programme: Programme, lacking: dict[Pupil, dict[str, str]]) -> d
     return fields
 
 
+STALE_LINE = "Cần tổng hợp lại sau khi mở khóa sổ kỳ Cuối năm"
+_NOT_LOCKED = "Kỳ Cuối năm của lớp chưa khóa sổ: hãy kiểm tra và khóa sổ kỳ Cuối năm rồi mới tổng hợp kết quả cuối năm"
+_STALE = (
+    "Kết quả cuối năm này tính trước khi kỳ Cuối năm được mở khóa sổ; hãy khóa sổ lại rồi tổng hợp lại kết quả "
+    "của lớp trước"
+)
+
+
 def _check_version(stored: StoredResult, expected: int) -> None:
-    if expected and expected != stored.version:
+    # Required: a client that leaves it out would otherwise overwrite someone else's change.
+    if expected < 1:
+        message = "Thiếu phiên bản kết quả đã xem; hãy tải lại trang rồi làm lại"
+        raise ValidationError(message, {"expected_version": message})
+    if expected != stored.version:
         message = "Kết quả của học sinh vừa được người khác thay đổi; hãy tải lại trang rồi làm lại"
         raise VersionConflictError(message, {"expected_version": message})
 
 
 class ResultsUseCases:
-    def __init__(self, uow: ResultsUnitOfWork, clock: Clock) -> None:
+    def __init__(
+        self, uow: ResultsUnitOfWork, clock: Clock, *, grade5_principal_pass: Decision = Decision.LEN_LOP
+    ) -> None:
         self._uow = uow
         self._clock = clock
+        self._grade5_pass = grade5_principal_pass
 
     # -- Bảng tổng hợp ----------------------------------------------------------------------------
 
@@ -306,11 +325,17 @@ class ResultsUseCases:
 
     def compute(self, caller: Caller, class_id: str) -> ClassResults:
         """Compute every pupil's year result from CN in one transaction; refused, naming each pupil
-        and what they lack, while CN is incomplete. Unchanged results are not rewritten."""
+        and what they lack, while CN is incomplete, and while CN is not locked (the values could
+        still change under the result). Unchanged results are not rewritten."""
         now = self._clock()
         with self._uow() as repo:
             facts = _class(repo, caller.school_id, class_id)
             _require_class(caller, facts.class_id)
+            # Held to the commit: two computes of the class (a double click) run one after the
+            # other, and an unlock waits for the compute (or the compute sees the unlock).
+            lock = repo.cn_lock(caller.school_id, facts.class_id, for_update=True)
+            if lock is None or not lock.locked:
+                raise ValidationError(_NOT_LOCKED, {"class_id": _NOT_LOCKED})
             programme = repo.programme(caller.school_id, facts.school_year_id, facts.school_year_name)
             pupils = [p for p in repo.pupils(caller.school_id, facts.class_id) if p.left_on is None]
             cells = repo.cells(caller.school_id, facts.school_year_id, Period.CN, [p.student_id for p in pupils])
@@ -330,7 +355,7 @@ class ResultsUseCases:
             changed = 0
             for pupil in pupils:
                 outcome = year_end_result(inputs[pupil.student_id])
-                if self._store(repo, caller, facts, pupil, outcome, now):
+                if self._store(repo, caller, facts, pupil, outcome, now, lock):
                     changed += 1
             return replace(self._class_results(repo, caller, facts, programme), changed=changed)
 
@@ -342,6 +367,7 @@ class ResultsUseCases:
         pupil: Pupil,
         outcome: YearOutcome,
         now: datetime,
+        lock: CnLock,
     ) -> bool:
         school_id = caller.school_id
         old = repo.result(school_id, pupil.student_id, facts.school_year_id, for_update=True)
@@ -365,13 +391,15 @@ class ResultsUseCases:
             computed_at=now,
             computed_by=caller.subject,
             computed_by_name=caller.full_name or caller.username or caller.subject,
+            cn_lock_version=lock.version,
         )
         if old is not None and (
             old.computed_result,
             old.explanation,
             old.class_id,
             old.grade_level,
-        ) == (fresh.computed_result, fresh.explanation, fresh.class_id, fresh.grade_level):
+            old.cn_lock_version,
+        ) == (fresh.computed_result, fresh.explanation, fresh.class_id, fresh.grade_level, fresh.cn_lock_version):
             return False  # the same levels give the same result: nothing to write or publish
         return self._settle(repo, fresh, old, now)
 
@@ -451,13 +479,22 @@ class ResultsUseCases:
     ) -> ClassResults:
         pupils = {p.student_id: p for p in repo.pupils(caller.school_id, facts.class_id)}
         stored = {r.student_id: r for r in repo.results(caller.school_id, facts.class_id, facts.school_year_id)}
+        lock = repo.cn_lock(caller.school_id, facts.class_id)
         views = [
-            self._view(repo, caller.school_id, pupils[sid], stored[sid], programme) for sid in pupils if sid in stored
+            self._view(repo, caller.school_id, pupils[sid], stored[sid], programme, is_stale(stored[sid], lock))
+            for sid in pupils
+            if sid in stored
         ]
         return ClassResults(facts, views)
 
     def _view(
-        self, repo: ResultsRepository, school_id: str, pupil: Pupil, row: StoredResult, programme: Programme
+        self,
+        repo: ResultsRepository,
+        school_id: str,
+        pupil: Pupil,
+        row: StoredResult,
+        programme: Programme,
+        stale: bool,
     ) -> ResultView:
         records = repo.supplementary(school_id, row.student_id, row.school_year_id)
         nomination = repo.nomination(school_id, row.student_id, row.school_year_id)
@@ -481,7 +518,7 @@ class ResultsUseCases:
             pupil=pupil,
             stored=row,
             result_name=RESULT_NAMES[row.result],
-            status_lines=standing_lines(row.grade_level, now_standing, row.computed_result),
+            status_lines=[STALE_LINE] * stale + standing_lines(row.grade_level, now_standing, row.computed_result),
             completion=completion_line(row.grade_level, row.completes_grade),
             award_name=AWARD_NAMES[row.award] if row.award else "",
             decision_name=DECISION_NAMES[row.decision] if row.decision else "",
@@ -493,6 +530,7 @@ class ResultsUseCases:
             nomination_problem=problem,
             assessable=[(s.code, s.name) for s in programme.subjects_of(row.grade_level)]
             + list(programme.items.items()),
+            stale=stale,
         )
 
     def get_result(self, caller: Caller, student_id: str, school_year_id: str) -> tuple[Pupil, ResultView | None]:
@@ -501,7 +539,8 @@ class ResultsUseCases:
             pupil, row = self._reach(repo, caller, student_id, school_year_id, homeroom=True)
             if row is None:
                 return pupil, None
-            return pupil, self._view(repo, caller.school_id, pupil, row, self._programme(repo, caller, row))
+            stale = is_stale(row, repo.cn_lock(caller.school_id, row.class_id))
+            return pupil, self._view(repo, caller.school_id, pupil, row, self._programme(repo, caller, row), stale)
 
     def _reach(
         self,
@@ -549,6 +588,8 @@ class ResultsUseCases:
             message = "Chưa có kết quả cuối năm của học sinh này; hãy tính kết quả cuối năm của lớp trước"
             raise ValidationError(message, {"student_id": message})
         _check_version(row, expected_version)
+        if is_stale(row, repo.cn_lock(caller.school_id, row.class_id)):
+            raise ValidationError(_STALE, {"student_id": _STALE})
         return row, pupil, self._programme(repo, caller, row)
 
     def _programme(self, repo: ResultsRepository, caller: Caller, row: StoredResult) -> Programme:
@@ -572,6 +613,7 @@ class ResultsUseCases:
                 note=cmd.note,
                 allowed=allowed,
                 today=_day(now),
+                principal=row.principal,
             )
             name = caller.full_name or caller.username or caller.subject
             repo.add_supplementary(
@@ -630,6 +672,10 @@ class ResultsUseCases:
             if nomination is None:
                 message = "Học sinh chưa được giáo viên chủ nhiệm đề nghị khen Học sinh Tiêu biểu"
                 raise ValidationError(message, {"student_id": message})
+            if cmd.approve and nomination.nominated_by == caller.subject:
+                # Điều 13: the GVCN nominates, the principal approves; one person is not both.
+                message = "Không được tự duyệt đề nghị khen Học sinh Tiêu biểu do chính mình lập"
+                raise ForbiddenError(message, {"student_id": message})
             if cmd.approve:
                 problem = tieu_bieu_problem(
                     YearOutcome(row.result, row.explanation, row.award),
@@ -662,6 +708,10 @@ class ResultsUseCases:
                 decision_ref=cmd.decision_ref,
                 decided_on=cmd.decided_on,
                 today=_day(now),
+                supplementary=[
+                    s.assessment for s in repo.supplementary(caller.school_id, row.student_id, row.school_year_id)
+                ],
+                last_grade_pass=self._grade5_pass,
             )
             name = caller.full_name or caller.username or caller.subject
             updated = replace(row, principal=decision, decided_by=caller.subject, decided_by_name=name)
@@ -673,7 +723,7 @@ class ResultsUseCases:
     ) -> ResultView:
         fresh = repo.result(caller.school_id, row.student_id, row.school_year_id)
         assert fresh is not None
-        return self._view(repo, caller.school_id, pupil, fresh, programme)
+        return self._view(repo, caller.school_id, pupil, fresh, programme, False)
 
 
 def _ref(row: StoredResult) -> tuple[str, date | None]:

@@ -69,6 +69,23 @@ class StoredResult:
     computed_at: datetime
     computed_by: str
     computed_by_name: str
+    # The version of the class's CN lock the result was computed under: an unlock (and relock)
+    # moves the lock's version on, which makes this result stale until it is computed again.
+    cn_lock_version: int | None = None
+
+
+@dataclass(frozen=True)
+class CnLock:
+    """The class's CN lock as period_locks holds it."""
+
+    locked: bool
+    version: int
+
+
+def is_stale(row: StoredResult, lock: CnLock | None) -> bool:
+    """Whether a stored result no longer stands on the CN values it was computed from: CN is not
+    locked now, or it was unlocked (and perhaps relocked) since the compute."""
+    return lock is None or not lock.locked or lock.version != row.cn_lock_version
 
 
 @dataclass(frozen=True)
@@ -117,6 +134,11 @@ class ResultsRepository(Protocol):
         ...
 
     def results(self, school_id: str, class_id: str, school_year_id: str) -> list[StoredResult]: ...
+
+    def cn_lock(self, school_id: str, class_id: str, *, for_update: bool = False) -> CnLock | None:
+        """The class's CN lock row; ``for_update`` holds it to the end of the transaction, which
+        serialises the computes of one class (and a compute with an unlock)."""
+        ...
 
     def save_result(self, result: StoredResult, *, updated_at: datetime) -> None: ...
 

@@ -113,17 +113,26 @@ def check_supplementary(
     note: str,
     allowed: Mapping[str, str],
     today: date,
+    principal: PrincipalDecision | None = None,
 ) -> Supplementary:
     """A supplementary assessment as entered, or ValidationError naming each wrong field.
 
     Only a pupil whose computed result is CHT has one (Điều 11); ``allowed`` maps the subject and
-    quality/competency codes of the pupil's grade to their names.
+    quality/competency codes of the pupil's grade to their names. Once the principal has decided,
+    the teacher's assessment can no longer override that decision: it is refused (the assessment
+    belongs before the decision, and a later one would silently turn "ở lại lớp" into "lên lớp").
     """
     fields: dict[str, str] = {}
     if computed is not YearResult.CHT:
         message = (
             f"Chỉ học sinh chưa hoàn thành chương trình lớp học mới được đánh giá bổ sung "
             f"(kết quả: {RESULT_NAMES[computed]})"
+        )
+        raise ValidationError(message, {"student_id": message})
+    if principal is not None:
+        message = (
+            f"Hiệu trưởng đã quyết định ({principal.decision_ref} ngày {principal.decided_on:%d/%m/%Y}) "
+            "nên không ghi thêm đánh giá bổ sung được"
         )
         raise ValidationError(message, {"student_id": message})
     day = _date(fields, "assessed_on", assessed_on, "Ngày đánh giá bổ sung", today)
@@ -153,19 +162,39 @@ def check_supplementary(
 
 
 def check_decision(
-    *, current: YearResult, grade_level: int, decision: str, decision_ref: str, decided_on: str, today: date
+    *,
+    current: YearResult,
+    grade_level: int,
+    decision: str,
+    decision_ref: str,
+    decided_on: str,
+    today: date,
+    supplementary: Sequence[Supplementary] = (),
+    last_grade_pass: Decision = Decision.LEN_LOP,
 ) -> PrincipalDecision:
     """The principal's decision on a pupil who, after support and supplementary assessment, still
     does not complete the grade: lên lớp or ở lại lớp, with the decision's number and date.
-    For lớp 5 "lên lớp" means completing primary school."""
+
+    Điều 11: the principal decides only once a supplementary assessment found the pupil still not
+    completing the grade, and the decision follows that assessment. For lớp 5, what "lên lớp" of a
+    pupil who did not complete the grade is called is [U] (``last_grade_pass``, configuration): by
+    default LEN_LOP, because only a pupil who completes lớp 5 gets "Hoàn thành chương trình tiểu học".
+    """
     if current is not YearResult.CHT:
         message = "Học sinh đã hoàn thành chương trình lớp học nên không cần quyết định lên lớp của hiệu trưởng"
+        raise ValidationError(message, {"student_id": message})
+    last = supplementary[-1] if supplementary else None
+    if last is None or last.outcome is not SupplementaryOutcome.CHUA_HOAN_THANH:
+        message = (
+            "Hiệu trưởng chỉ quyết định khi giáo viên chủ nhiệm đã đánh giá bổ sung và học sinh vẫn chưa hoàn thành "
+            "chương trình lớp học"
+        )
         raise ValidationError(message, {"student_id": message})
     fields: dict[str, str] = {}
     wanted = decision.strip().upper()
     chosen: Decision | None = None
     if wanted == Decision.LEN_LOP:
-        chosen = implied_decision(grade_level)
+        chosen = last_grade_pass if grade_level >= LAST_GRADE else Decision.LEN_LOP
     elif wanted == Decision.O_LAI_LOP:
         chosen = Decision.O_LAI_LOP
     else:
@@ -176,6 +205,8 @@ def check_decision(
     elif len(ref) > DECISION_REF_MAX:
         fields["decision_ref"] = f"Số quyết định tối đa {DECISION_REF_MAX} ký tự"
     day = _date(fields, "decided_on", decided_on, "Ngày quyết định", today)
+    if day is not None and day < last.assessed_on:
+        fields["decided_on"] = f"Ngày quyết định không được trước ngày đánh giá bổ sung ({last.assessed_on:%d/%m/%Y})"
     if fields:
         raise ValidationError("Quyết định chưa hợp lệ", fields)
     assert chosen is not None
@@ -231,8 +262,16 @@ def standing(
     if completes:
         return Standing(result, True, award, implied_decision(grade_level), basis, "", None)
     if principal is not None:
+        # Only where configuration names a lớp 5 "lên lớp" HOAN_THANH_CT_TIEU_HOC does the
+        # principal's decision complete the grade; the printed line then says so too.
         return Standing(
-            result, False, None, principal.decision, Basis.HIEU_TRUONG, principal.decision_ref, principal.decided_on
+            result,
+            principal.decision is Decision.HOAN_THANH_CT_TIEU_HOC,
+            None,
+            principal.decision,
+            Basis.HIEU_TRUONG,
+            principal.decision_ref,
+            principal.decided_on,
         )
     return Standing(result, False, None, None, None, "", None)
 

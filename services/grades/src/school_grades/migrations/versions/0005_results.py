@@ -43,6 +43,7 @@ def upgrade() -> None:
         sa.Column("computed_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("computed_by", sa.String(ID), nullable=False),
         sa.Column("computed_by_name", sa.String(100), nullable=False),
+        sa.Column("cn_lock_version", sa.BigInteger(), nullable=True),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("student_id", "school_year_id", name="pk_year_results"),
     )
