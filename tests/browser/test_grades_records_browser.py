@@ -7,47 +7,22 @@ from __future__ import annotations
 
 import io
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
 
+from tests.browser_pages import sign_in_with_mfa
 from tests.results_seed import fill_cn, roster_ids, set_lock
-from tests.stack import DEMO_PASSWORD, Api, Stack, demo_totp, spend_current_step, wait_until
+from tests.stack import Api, Stack, wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e, pytest.mark.integration]
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync"]
 PUPILS = ("Đặng Thị Ánh Tuyết", "Đặng Quốc Việt")
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (the CI script does)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
-
-
 def _sign_in_principal(page, url: str) -> None:  # type: ignore[no-untyped-def]
-    page.goto(url + "/signin")
-    page.get_by_test_id("username").fill("hieutruong")
-    page.get_by_test_id("password").fill(DEMO_PASSWORD)
-    page.get_by_test_id("signin-submit").click()
-    for _ in range(2):
-        page.get_by_test_id("totp_code").fill(demo_totp("hieutruong"))
-        page.get_by_test_id("signin-mfa-submit").click()
-        page.get_by_test_id("greeting").or_(page.get_by_test_id("totp_code-error")).first.wait_for()
-        if page.get_by_test_id("greeting").count():
-            return
-        spend_current_step("hieutruong")  # each code works once: another sign-in used this step's
-    page.get_by_test_id("greeting").wait_for()
+    sign_in_with_mfa(page, url, "hieutruong")
 
 
 def test_principal_downloads_archives_and_checks_the_chain(stack: Stack, head: Api, browser, artifacts: Path) -> None:  # type: ignore[no-untyped-def]
