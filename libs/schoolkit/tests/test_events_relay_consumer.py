@@ -576,3 +576,27 @@ def test_a_consumer_started_before_its_topic_exists_still_gets_every_event(broke
     finally:
         consumer.close()
         relay.close()
+
+
+@pytest.mark.integration
+def test_types_without_a_handler_move_the_offset_and_write_nothing(broker: LocalBroker, db: Tables) -> None:
+    """A subscriber ignores most types of a topic (students and every saved score): no inbox row,
+    no transaction, the offset still moves on and the events after them still take effect."""
+    topic, group = names()
+    ignored = write(db, topic, [(f"st-{k}", 0) for k in range(5)], poison=True)  # StringValue: no handler
+    wanted = write(db, topic, [("st-9", 1)])
+    relay = Relay(
+        db.engine, db.outbox, bootstrap_servers=broker.bootstrap, topics=[topic], batch_size=100, client_id=group
+    )
+    drain(relay)
+    consumer = make_consumer(db, broker, topic, group, {STRUCT: apply_effect(db)})
+    try:
+        consume_until(consumer, lambda: effect_count(db) == 1, what="the handled event")
+        assert [r[0] for r in effects(db)] == wanted
+        assert sample("consumer_events_total", group=group, topic=topic) == len(ignored) + 1
+        with db.engine.connect() as conn:
+            remembered = set(conn.scalars(select(db.inbox.c.event_id)))
+        assert remembered == set(wanted)
+    finally:
+        consumer.close()
+        relay.close()
