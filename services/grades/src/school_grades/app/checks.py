@@ -18,9 +18,8 @@ from typing import Protocol
 from school_grades.domain.checks import Entered, Gap, GroupSummary, Pupil, class_gaps, lock_blockers, summarise
 from school_grades.domain.errors import DomainError, NotFoundError, ValidationError
 from school_grades.domain.locking import LockRefusedError, PeriodState, check_lock, check_reason
-from school_grades.domain.programme import GRADES, Period, Programme
+from school_grades.domain.programme import GRADES, Period, Programme, parse_period
 
-PERIOD_MESSAGE = "Kỳ đánh giá phải là GK1, CK1, GK2 hoặc CN"
 NOT_ASSIGNED = "Bạn không phụ trách lớp này"
 LOG_LIMIT_DEFAULT, LOG_LIMIT_MAX = 100, 500
 # School days are Vietnamese calendar days (UTC+7 all year).
@@ -186,13 +185,6 @@ class ChecksStore(Protocol):
 
 StoreFactory = Callable[[bool], AbstractContextManager[ChecksStore]]
 """Opens a transaction (read-only when True) and yields a store bound to it."""
-
-
-def parse_period(value: str) -> Period:
-    try:
-        return Period(value.strip().upper())
-    except ValueError:
-        raise ValidationError(PERIOD_MESSAGE, {"period": PERIOD_MESSAGE}) from None
 
 
 def _grade(value: int) -> int:

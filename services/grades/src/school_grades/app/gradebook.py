@@ -56,7 +56,14 @@ from school_grades.domain.gradebook_cells import (
     parse_vn_date,
 )
 from school_grades.domain.locking import check_reason, check_write
-from school_grades.domain.programme import Period, Programme, ProgrammeError, parse_programme, shipped_year_for
+from school_grades.domain.programme import (
+    Period,
+    Programme,
+    ProgrammeError,
+    parse_period,
+    parse_programme,
+    shipped_year_for,
+)
 
 VIETNAM = timezone(timedelta(hours=7), "ICT")
 IDEMPOTENCY_KEY_MAX = 100
@@ -252,13 +259,6 @@ def _field_error(name: str, message: str) -> ValidationError:
     return ValidationError(message, {name: message})
 
 
-def _period(raw: str) -> Period:
-    try:
-        return Period(raw.strip().upper())
-    except ValueError:
-        raise _field_error("period", "Kỳ đánh giá là GK1, CK1, GK2 hoặc CN") from None
-
-
 def shipped_programme_text(year_name: str) -> str | None:
     """The JSON text of the programme shipped for ``year_name``; for a year without its own file,
     the newest earlier one, else the oldest (as the checks read it: programmes change rarely and the
@@ -373,7 +373,7 @@ class GradebookUseCases:
     # -- the sheet ------------------------------------------------------------------------------
 
     def get_sheet(self, actor: Actor, school_id: str, class_id: str, period_code: str, subject_code: str) -> Sheet:
-        period = _period(period_code)
+        period = parse_period(period_code)
         with self._uow(True) as repo:
             school_class = self._class(repo, school_id, class_id)
             programme = self._programme(repo, school_id, school_class.year)
@@ -437,7 +437,7 @@ class GradebookUseCases:
     # -- saving ---------------------------------------------------------------------------------
 
     def save_cells(self, actor: Actor, school_id: str, cmd: SaveCells) -> SaveResult:
-        period = _period(cmd.period)
+        period = parse_period(cmd.period)
         key = cmd.idempotency_key.strip()
         if len(key) > IDEMPOTENCY_KEY_MAX:
             raise _field_error("idempotency_key", f"Khóa chống gửi trùng tối đa {IDEMPOTENCY_KEY_MAX} ký tự")
@@ -626,7 +626,7 @@ class GradebookUseCases:
     # -- retests --------------------------------------------------------------------------------
 
     def record_retest(self, actor: Actor, school_id: str, cmd: Retest) -> SavedCell:
-        period = _period(cmd.period)
+        period = parse_period(cmd.period)
         reason = check_reason(cmd.reason)
         score = _retest_score(cmd.score, cmd.raw_total)
         raw_total = cmd.raw_total.strip().replace(",", ".") if not cmd.score.strip() else ""
@@ -697,7 +697,7 @@ class GradebookUseCases:
     def cell_history(
         self, school_id: str, class_id: str, student_id: str, period_code: str, item_code: str
     ) -> CellHistory:
-        period = _period(period_code)
+        period = parse_period(period_code)
         code = item_code.strip().upper()
         with self._uow(True) as repo:
             school_class = self._class(repo, school_id, class_id)

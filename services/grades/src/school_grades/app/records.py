@@ -14,7 +14,7 @@ from typing import Protocol
 
 from school_grades.domain import archive
 from school_grades.domain.errors import DomainError, NotFoundError, ValidationError
-from school_grades.domain.programme import Period
+from school_grades.domain.programme import Period, parse_period
 from school_grades.domain.records import (
     ARCHIVED_PERIODS,
     ClassInfo,
@@ -222,14 +222,6 @@ class ChainReport:
     broken_at: int | None
     problem: str
     last_link: str
-
-
-def parse_period(value: str, *, field_name: str = "period") -> Period:
-    try:
-        return Period(value)
-    except ValueError:
-        message = "Kỳ đánh giá phải là GK1, CK1, GK2 hoặc CN"
-        raise ValidationError(message, {field_name: message}) from None
 
 
 class RecordsUseCases:

@@ -40,7 +40,7 @@ from school_grades.domain.evaluation import (
     tieu_bieu_problem,
     year_end_result,
 )
-from school_grades.domain.programme import Period, Programme
+from school_grades.domain.programme import Period, Programme, parse_period
 from school_grades.domain.results import (
     DECISION_NAMES,
     EVIDENCE_MAX,
@@ -191,14 +191,6 @@ def _class(repo: ResultsRepository, school_id: str, class_id: str) -> ResultClas
     return facts
 
 
-def _period(value: str) -> Period:
-    try:
-        return Period(value.strip().upper())
-    except ValueError:
-        message = "Kỳ đánh giá phải là GK1, CK1, GK2 hoặc CN"
-        raise ValidationError(message, {"period": message}) from None
-
-
 def _inputs(programme: Programme, grade: int, cells: Sequence[Cell]) -> YearInputs:
     """What CN holds for one pupil. Subjects of the grade with a level count (an elective the
     pupil takes has one; [U] domain-vn §1.8); only the scores of subjects tested at CN count."""
@@ -282,7 +274,7 @@ class ResultsUseCases:
 
     def class_summary(self, caller: Caller, class_id: str, period: str) -> ClassSummary:
         """Every pupil's values of one period, in roster order; counts per level, never a ranking."""
-        when = _period(period)
+        when = parse_period(period)
         with self._uow() as repo:
             facts = _class(repo, caller.school_id, class_id)
             if not caller.reaches_class(facts.class_id):

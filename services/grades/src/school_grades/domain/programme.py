@@ -16,6 +16,8 @@ from importlib import resources
 from types import MappingProxyType
 from typing import Any
 
+from school_grades.domain.errors import ValidationError
+
 GRADES = (1, 2, 3, 4, 5)
 
 
@@ -26,6 +28,18 @@ class Period(StrEnum):
     CK1 = "CK1"
     GK2 = "GK2"
     CN = "CN"
+
+
+PERIOD_MESSAGE = "Kỳ đánh giá phải là GK1, CK1, GK2 hoặc CN"
+
+
+def parse_period(value: str) -> Period:
+    """A period code as a request carries it (any case, spaces around) → Period; a ValidationError
+    on the field "period" otherwise."""
+    try:
+        return Period(value.strip().upper())
+    except ValueError:
+        raise ValidationError(PERIOD_MESSAGE, {"period": PERIOD_MESSAGE}) from None
 
 
 class Kind(StrEnum):
