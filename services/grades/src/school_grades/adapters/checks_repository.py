@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
-from datetime import UTC, datetime
 
 from google.protobuf.timestamp_pb2 import Timestamp
 from sqlalchemy import exists, insert, select, update
@@ -18,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from school.grades.v1 import checks_events_pb2
+from school_grades.adapters.repositories import utc, utc_or_none
 from school_grades.adapters.tables import outbox, roster
 from school_grades.adapters.tables_gradebook import (
     cell_changes,
@@ -45,13 +45,6 @@ from schoolkit.events.outbox import record_event
 TOPIC = "school.grades.v1"
 SERVICE = "grades"
 CONFLICT = "Trạng thái khóa vừa được người khác thay đổi; hãy tải lại trang và thử lại"
-
-
-def _utc(value: datetime | None) -> datetime | None:
-    """SQLite hands back naive datetimes; every stored time is UTC."""
-    if value is None:
-        return None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def is_locked(session: Session, class_id: str, period: str) -> bool:
@@ -223,7 +216,7 @@ class SqlAlchemyChecksStore:
                 ).scalar_one_or_none()
                 or ""
             )
-        return LockState(row.locked, _utc(row.locked_at), row.locked_by or "", name, row.version)
+        return LockState(row.locked, utc_or_none(row.locked_at), row.locked_by or "", name, row.version)
 
     def hold(self, school_id: str, class_id: str, period: Period) -> None:
         hold_period(self._s, school_id, class_id, period.value)
@@ -327,7 +320,14 @@ class SqlAlchemyChecksStore:
         rows = self._s.execute(query.order_by(lock_log.c.id.desc()).limit(limit)).all()
         return [
             LockLogEntry(
-                r.class_id, r.class_name, r.period, r.action, r.actor, r.actor_name, _utc(r.at) or r.at, r.reason or ""
+                r.class_id,
+                r.class_name,
+                r.period,
+                r.action,
+                r.actor,
+                r.actor_name,
+                utc(r.at),
+                r.reason or "",
             )
             for r in rows
         ]

@@ -6,13 +6,14 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import RowMapping, and_, bindparam, delete, exists, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from school_grades.adapters.checks_repository import hold_period, is_locked, reason_required
+from school_grades.adapters.repositories import utc
 from school_grades.adapters.structure_repository import SqlAlchemyStructureRepository
 from school_grades.adapters.tables import outbox, roster
 from school_grades.adapters.tables_gradebook import (
@@ -50,11 +51,6 @@ from schoolkit.db import read_only, transaction
 from schoolkit.events.outbox import record_events
 
 ANSWER_KEPT = timedelta(days=2)  # how long a save's answer is kept for its retries
-
-
-def utc(value: datetime) -> datetime:
-    """SQLite hands back naive datetimes; every stored time is UTC."""
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 class SqlAlchemyGradebookRepository:

@@ -23,6 +23,11 @@ def utc(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
+def utc_or_none(value: datetime | None) -> datetime | None:
+    """utc() for a column that may be NULL."""
+    return None if value is None else utc(value)
+
+
 class SqlAlchemyRosterRepository:
     def __init__(self, session: Session) -> None:
         self._s = session

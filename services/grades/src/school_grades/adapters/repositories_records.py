@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import UTC
 from typing import Any
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from school_grades.adapters.repositories import utc
 from school_grades.adapters.tables import outbox
 from school_grades.adapters.tables_records import archive_entries as t
 from school_grades.app.records import ArchivedRecord, ConflictError
@@ -34,7 +34,7 @@ def _entry(row: Any) -> ArchiveEntry:
 
 
 def _record(row: Any) -> ArchivedRecord:
-    at = row.archived_at if row.archived_at.tzinfo else row.archived_at.replace(tzinfo=UTC)  # SQLite drops it
+    at = utc(row.archived_at)
     return ArchivedRecord(
         entry=_entry(row),
         school_year_id=row.school_year_id,
@@ -135,7 +135,7 @@ def _values(record: ArchivedRecord) -> dict[str, object]:
         "link": entry.link,
         "size_bytes": record.size_bytes,
         "signer": record.signer[:300],
-        "archived_at": record.archived_at if record.archived_at.tzinfo else record.archived_at.replace(tzinfo=UTC),
+        "archived_at": utc(record.archived_at),
         "archived_by": record.archived_by[:36],
         "archived_by_name": record.archived_by_name[:100],
     }

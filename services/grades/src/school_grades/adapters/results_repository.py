@@ -6,13 +6,14 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from google.protobuf.message import Message
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from school_grades.adapters.repositories import utc_or_none
 from school_grades.adapters.tables import outbox, roster
 from school_grades.adapters.tables_gradebook import cells, grade_classes, grade_years, period_locks, programmes
 from school_grades.adapters.tables_results import supplementary_assessments, tieu_bieu_nominations, year_results
@@ -34,15 +35,8 @@ from schoolkit.db import transaction
 from schoolkit.events.outbox import record_event
 
 
-def _utc(value: datetime | None) -> datetime | None:
-    """SQLite gives naive datetimes back; they were stored as UTC."""
-    if value is None:
-        return None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
 def _aware(value: datetime) -> datetime:
-    out = _utc(value)
+    out = utc_or_none(value)
     assert out is not None
     return out
 
@@ -247,7 +241,7 @@ class SqlAlchemyResultsRepository:
             None if r.approved is None else bool(r.approved),
             r.approved_by,
             r.approved_by_name,
-            _utc(r.approved_at),
+            utc_or_none(r.approved_at),
         )
 
     def save_nomination(
